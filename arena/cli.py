@@ -1,0 +1,84 @@
+"""`flask --app wsgi arena ...` commands, over the same services as the web."""
+
+import functools
+import json
+
+import click
+from flask import Flask, current_app
+from flask.cli import AppGroup
+
+from arena import accounts, ratings, seeding
+from arena.errors import ArenaError
+from arena.extensions import db
+from arena.leaderboard import model_leaderboard
+from arena.voting import find_community
+
+arena_cli = AppGroup("arena", help="Crowd Arena administration.")
+
+
+def _fail_on_domain_error(func):
+    @functools.wraps(func)
+    def wrapper(*args, **kwargs):
+        try:
+            return func(*args, **kwargs)
+        except ArenaError as error:
+            raise click.ClickException(error.message) from None
+
+    return wrapper
+
+
+@arena_cli.command("seed")
+def seed_command():
+    """Load seeds/ (idempotent: a second run adds nothing)."""
+    report = seeding.seed(db.session, current_app.config["SEEDS_DIR"])
+    click.echo(f"Seeded: {report}.")
+
+
+@arena_cli.command("rebuild-ratings")
+def rebuild_ratings_command():
+    """Replay the vote log into the ratings table."""
+    count = ratings.rebuild_ratings(db.session)
+    click.echo(f"Replayed {count} votes into the ratings.")
+
+
+@arena_cli.command("leaderboard")
+@click.option("--community", default=None, help="Community slug (default: overall).")
+@click.option("--json", "as_json", is_flag=True, help="Print the API's JSON.")
+@_fail_on_domain_error
+def leaderboard_command(community, as_json):
+    """Print the model leaderboard."""
+    slug = find_community(db.session, community).slug if community else None
+    board = model_leaderboard(db.session, slug)
+    if as_json:
+        click.echo(json.dumps(board, indent=2))
+        return
+    click.echo(f"{'#':>3}  {'model':<32} {'score':>7} {'mu':>7} {'sigma':>6} {'votes':>6}")
+    for rank, row in enumerate(board["models"], start=1):
+        click.echo(
+            f"{rank:>3}  {row['model']:<32} {row['score']:>7.2f} {row['mu']:>7.2f} "
+            f"{row['sigma']:>6.2f} {row['votes']:>6}"
+        )
+
+
+@arena_cli.command("create-user")
+@click.argument("name")
+@click.option("--password", required=True, help="At least 8 characters.")
+@click.option("--role", type=click.Choice(accounts.ROLES), default="user")
+@_fail_on_domain_error
+def create_user_command(name, password, role):
+    """Create an account."""
+    user = accounts.create_user(db.session, name, password, role)
+    click.echo(f"Created {user.role} '{user.username}'.")
+
+
+@arena_cli.command("create-token")
+@click.argument("name")
+@_fail_on_domain_error
+def create_token_command(name):
+    """Print a new personal API token for a user (only its hash is stored)."""
+    user = accounts.require_user(db.session, name)
+    click.echo(accounts.create_api_token(db.session, user, label="cli"))
+
+
+def init_app(app: Flask) -> None:
+    app.cli.add_command(arena_cli)

@@ -1,0 +1,68 @@
+"""Configuration read from the environment, with defaults that run embedded."""
+
+import os
+import secrets
+from pathlib import Path
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+INSTANCE_DIR = PROJECT_ROOT / "instance"
+
+
+def _sqlite_url(path: Path) -> str:
+    return f"sqlite:///{path}"
+
+
+def _normalise_database_url(url: str) -> str:
+    """Accept the postgres:// URLs hosting platforms hand out and use psycopg 3."""
+    if url.startswith("postgres://"):
+        url = "postgresql://" + url[len("postgres://") :]
+    if url.startswith("postgresql://"):
+        url = "postgresql+psycopg://" + url[len("postgresql://") :]
+    return url
+
+
+def _local_secret_key(instance_dir: Path) -> str:
+    """A key generated once and kept in instance/, so sessions survive restarts locally."""
+    key_file = instance_dir / "secret_key"
+    if not key_file.exists():
+        instance_dir.mkdir(parents=True, exist_ok=True)
+        key_file.write_text(secrets.token_hex(32))
+        key_file.chmod(0o600)
+    return key_file.read_text().strip()
+
+
+def load_config(overrides: dict | None = None) -> dict:
+    """Build the app configuration: environment first, then explicit overrides."""
+    overrides = overrides or {}
+    instance_dir = Path(overrides.get("INSTANCE_DIR", INSTANCE_DIR))
+    database_url = overrides.get("SQLALCHEMY_DATABASE_URI") or os.environ.get("DATABASE_URL")
+    config = {
+        "INSTANCE_DIR": str(instance_dir),
+        "SQLALCHEMY_DATABASE_URI": _normalise_database_url(
+            database_url or _sqlite_url(instance_dir / "arena.sqlite3")
+        ),
+        "REDIS_URL": os.environ.get("REDIS_URL") or None,
+        "SECRET_KEY": os.environ.get("SECRET_KEY"),
+        "WEB_CONCURRENCY": int(os.environ.get("WEB_CONCURRENCY", "1")),
+        # Embedded default: migrate and seed on start so one command gives a working arena.
+        "AUTO_SETUP": os.environ.get("ARENA_AUTO_SETUP", "1") == "1",
+        "SEEDS_DIR": str(PROJECT_ROOT / "seeds"),
+        "SESSION_COOKIE_HTTPONLY": True,
+        "SESSION_COOKIE_SAMESITE": "Lax",
+        "REMEMBER_COOKIE_SAMESITE": "Lax",
+        "WTF_CSRF_TIME_LIMIT": None,
+        "RATELIMIT_HEADERS_ENABLED": True,
+        "MAX_CONTENT_LENGTH": 16 * 1024 * 1024,
+    }
+    config.update(overrides)
+    config["RATELIMIT_STORAGE_URI"] = config.get("RATELIMIT_STORAGE_URI") or (
+        config["REDIS_URL"] or "memory://"
+    )
+    if not config["SECRET_KEY"]:
+        if config["WEB_CONCURRENCY"] > 1 or config["REDIS_URL"]:
+            raise RuntimeError(
+                "SECRET_KEY must be set when several workers share sessions "
+                "(WEB_CONCURRENCY > 1 or REDIS_URL set)."
+            )
+        config["SECRET_KEY"] = _local_secret_key(instance_dir)
+    return config

@@ -1,0 +1,49 @@
+"""Engine set-up per backend and the write-transaction helper both run modes share."""
+
+from sqlalchemy import event
+from sqlalchemy.engine import Engine
+from sqlalchemy.orm import Session, scoped_session
+
+SQLITE_WRITE_OPTION = "arena_sqlite_write"
+
+
+def configure_engine(engine: Engine) -> None:
+    """SQLite: WAL, foreign keys, a busy timeout and explicit BEGIN control."""
+    if engine.dialect.name != "sqlite":
+        return
+
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_connection, _record):
+        # Let SQLAlchemy's "begin" event issue BEGIN itself, so writes can use IMMEDIATE.
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute("PRAGMA busy_timeout=30000")
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA synchronous=NORMAL")
+        cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(connection):
+        write = connection.get_execution_options().get(SQLITE_WRITE_OPTION)
+        connection.exec_driver_sql("BEGIN IMMEDIATE" if write else "BEGIN")
+
+
+def begin_write(session: Session) -> None:
+    """Start a transaction that will write, serialising writers on SQLite.
+
+    A deferred SQLite transaction that reads and then writes fails with SQLITE_BUSY when
+    another writer committed in between; BEGIN IMMEDIATE takes the write lock up front.
+    PostgreSQL ignores the option and relies on row locks taken by the caller.
+    """
+    if isinstance(session, scoped_session):
+        session = session()
+    if session.new or session.dirty or session.deleted:
+        raise RuntimeError("begin_write must run before any change is made in the session")
+    if session.in_transaction():
+        session.commit()  # ends the read snapshot; nothing is pending
+    session.connection(execution_options={SQLITE_WRITE_OPTION: True})
+
+
+def is_postgresql(session: Session) -> bool:
+    return session.get_bind().dialect.name == "postgresql"

@@ -1,0 +1,147 @@
+"""Which two answers a voter sees next: fair exposure per model, no repeats while unseen remain."""
+
+import random
+from dataclasses import dataclass
+
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session
+
+from arena.models import Battle, Exposure, LanguageModel, Prompt, Response
+from arena.sql import insert_ignoring_conflicts
+
+SEEN_CHECK_CHUNK = 200
+
+
+@dataclass(frozen=True)
+class Pair:
+    prompt_id: int
+    response_ids: tuple[int, int]
+    model_ids: tuple[int, int]
+
+
+def community_model_ids(session: Session, community_id: int) -> list[int]:
+    """Active models with at least one answer in the community."""
+    return list(
+        session.scalars(
+            select(Response.model_id)
+            .join(Prompt, Prompt.id == Response.prompt_id)
+            .join(LanguageModel, LanguageModel.id == Response.model_id)
+            .where(Prompt.community_id == community_id, LanguageModel.is_active.is_(True))
+            .distinct()
+        )
+    )
+
+
+def exposure_counts(session: Session, community_id: int) -> dict[int, int]:
+    rows = session.execute(
+        select(Exposure.model_id, Exposure.battles).where(Exposure.community_id == community_id)
+    )
+    return dict(rows.tuples().all())
+
+
+def record_exposure(session: Session, community_id: int, model_ids: tuple[int, int]) -> None:
+    insert_ignoring_conflicts(
+        session,
+        Exposure,
+        [{"model_id": m, "community_id": community_id, "battles": 0} for m in model_ids],
+        conflict_columns=["model_id", "community_id"],
+    )
+    session.execute(
+        update(Exposure)
+        .where(Exposure.community_id == community_id, Exposure.model_id.in_(model_ids))
+        .values(battles=Exposure.battles + 1)
+    )
+
+
+@dataclass
+class _Pool:
+    """What one pairing decision knows: the community's active models and their exposure."""
+
+    community_id: int
+    voter_id: int
+    active: set[int]
+    exposure: dict[int, int]
+    rng: random.Random
+
+
+def choose_pair(
+    session: Session, community_id: int, voter_id: int, rng: random.Random | None = None
+) -> Pair | None:
+    """Pick the least-served model, then its least-served opponent on a prompt the voter
+    has not judged with that pairing; repeat a seen pair only when nothing unseen is left."""
+    model_ids = community_model_ids(session, community_id)
+    if len(model_ids) < 2:
+        return None
+    pool = _Pool(
+        community_id,
+        voter_id,
+        set(model_ids),
+        exposure_counts(session, community_id),
+        rng or random.SystemRandom(),
+    )
+    by_need = sorted(model_ids, key=lambda m: (pool.exposure.get(m, 0), pool.rng.random()))
+    for model_id in by_need:
+        pair = _pair_for_model(session, pool, model_id)
+        if pair:
+            return pair
+    return _pair_for_model(session, pool, by_need[0], allow_seen=True)
+
+
+def _pair_for_model(session, pool: _Pool, model_id: int, allow_seen=False) -> Pair | None:
+    prompt_ids = list(
+        session.scalars(
+            select(Response.prompt_id)
+            .join(Prompt, Prompt.id == Response.prompt_id)
+            .where(Response.model_id == model_id, Prompt.community_id == pool.community_id)
+        )
+    )
+    pool.rng.shuffle(prompt_ids)
+    for start in range(0, len(prompt_ids), SEEN_CHECK_CHUNK):
+        chunk = prompt_ids[start : start + SEEN_CHECK_CHUNK]
+        answers = _answers_by_prompt(session, chunk, pool.active)
+        seen = set() if allow_seen else _seen_pairs(session, pool.voter_id, chunk)
+        for prompt_id in chunk:
+            pair = _best_opponent(pool, prompt_id, model_id, answers.get(prompt_id, {}), seen)
+            if pair:
+                return pair
+    return None
+
+
+def _answers_by_prompt(session, prompt_ids, active_model_ids) -> dict[int, dict[int, int]]:
+    """{prompt_id: {model_id: response_id}} for the given prompts and active models."""
+    rows = session.execute(
+        select(Response.prompt_id, Response.model_id, Response.id).where(
+            Response.prompt_id.in_(prompt_ids)
+        )
+    )
+    answers: dict[int, dict[int, int]] = {}
+    for prompt_id, model_id, response_id in rows:
+        if model_id in active_model_ids:
+            answers.setdefault(prompt_id, {})[model_id] = response_id
+    return answers
+
+
+def _seen_pairs(session, voter_id, prompt_ids) -> set[frozenset[int]]:
+    rows = session.execute(
+        select(Battle.response_a_id, Battle.response_b_id).where(
+            Battle.voter_id == voter_id,
+            Battle.status == "voted",
+            Battle.prompt_id.in_(prompt_ids),
+        )
+    )
+    return {frozenset(row) for row in rows}
+
+
+def _best_opponent(pool: _Pool, prompt_id, model_id, answers, seen) -> Pair | None:
+    own_response = answers.get(model_id)
+    if own_response is None:
+        return None
+    candidates = [
+        (pool.exposure.get(other, 0), pool.rng.random(), other, response_id)
+        for other, response_id in answers.items()
+        if other != model_id and frozenset((own_response, response_id)) not in seen
+    ]
+    if not candidates:
+        return None
+    _, _, opponent, opponent_response = min(candidates)
+    return Pair(prompt_id, (own_response, opponent_response), (model_id, opponent))

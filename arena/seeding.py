@@ -1,0 +1,136 @@
+"""Load seeds/ into the database. Idempotent: rows are keyed by slug or external id."""
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from arena.database import begin_write
+from arena.models import Community, LanguageModel, Prompt, Response, Vote
+from arena.ratings import rebuild_ratings
+
+
+@dataclass
+class SeedReport:
+    communities: int = 0
+    models: int = 0
+    prompts: int = 0
+    responses: int = 0
+    votes: int = 0
+
+    def __str__(self) -> str:
+        return ", ".join(f"{count} {name}" for name, count in vars(self).items()) + " added"
+
+
+def _read_jsonl(path: Path):
+    with path.open(encoding="utf-8") as lines:
+        for line in lines:
+            if line.strip():
+                yield json.loads(line)
+
+
+def seed(session: Session, seeds_dir: str | Path) -> SeedReport:
+    """Add whatever of seeds/ is missing; a second run adds nothing."""
+    seeds_dir = Path(seeds_dir)
+    report = SeedReport()
+    begin_write(session)
+    try:
+        communities = _seed_communities(session, seeds_dir, report)
+        models = _seed_models(session, seeds_dir, report)
+        prompts = _seed_prompts(session, seeds_dir, communities, models, report)
+        _seed_votes(session, seeds_dir, prompts, models, report)
+        session.commit()
+    except Exception:
+        session.rollback()
+        raise
+    if report.votes:
+        rebuild_ratings(session)
+    return report
+
+
+def is_seeded(session: Session) -> bool:
+    return session.scalar(select(Community.id).limit(1)) is not None
+
+
+def _seed_communities(session, seeds_dir, report) -> dict[str, Community]:
+    existing = {c.slug: c for c in session.scalars(select(Community))}
+    for row in json.loads((seeds_dir / "communities.json").read_text(encoding="utf-8")):
+        if row["slug"] not in existing:
+            community = Community(
+                slug=row["slug"], name=row["name"], description=row["description"]
+            )
+            session.add(community)
+            existing[row["slug"]] = community
+            report.communities += 1
+    session.flush()
+    return existing
+
+
+def _seed_models(session, seeds_dir, report) -> dict[str, LanguageModel]:
+    existing = {m.slug: m for m in session.scalars(select(LanguageModel))}
+    for row in json.loads((seeds_dir / "models.json").read_text(encoding="utf-8")):
+        if row["slug"] not in existing:
+            model = LanguageModel(
+                slug=row["slug"], name=row["name"], organization=row["organization"]
+            )
+            session.add(model)
+            existing[row["slug"]] = model
+            report.models += 1
+    session.flush()
+    return existing
+
+
+def _seed_prompts(session, seeds_dir, communities, models, report) -> dict[str, Prompt]:
+    existing = {
+        p.external_id: p
+        for p in session.scalars(select(Prompt).where(Prompt.external_id.isnot(None)))
+    }
+    for path in sorted((seeds_dir / "prompts").glob("*.jsonl")):
+        origin = "seed:" + path.stem
+        for row in _read_jsonl(path):
+            if row["external_id"] in existing:
+                continue
+            prompt = Prompt(
+                external_id=row["external_id"],
+                origin=origin,
+                community=communities[row["community"]],
+                category=row.get("category", ""),
+                text=row["text"],
+                context=row.get("context", []),
+            )
+            session.add(prompt)
+            session.add_all(
+                Response(prompt=prompt, model=models[slug], text=text)
+                for slug, text in sorted(row["answers"].items())
+            )
+            existing[row["external_id"]] = prompt
+            report.prompts += 1
+            report.responses += len(row["answers"])
+    session.flush()
+    return existing
+
+
+def _seed_votes(session, seeds_dir, prompts, models, report) -> None:
+    known = set(session.scalars(select(Vote.external_id).where(Vote.external_id.isnot(None))))
+    for path in sorted((seeds_dir / "votes").glob("*.jsonl")):
+        for number, row in enumerate(_read_jsonl(path), start=1):
+            external_id = f"{path.stem}:{number}"
+            if external_id in known:
+                continue
+            prompt = prompts[row["prompt"]]
+            session.add(
+                Vote(
+                    external_id=external_id,
+                    origin="import:" + path.stem,
+                    judge=row.get("judge"),
+                    community_id=prompt.community_id,
+                    prompt_id=prompt.id,
+                    model_a_id=models[row["a"]].id,
+                    model_b_id=models[row["b"]].id,
+                    choice=row["choice"],
+                )
+            )
+            report.votes += 1
+    session.flush()

@@ -1,0 +1,15 @@
+"""Small SQL helpers that differ per dialect."""
+
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.orm import Session
+
+
+def insert_ignoring_conflicts(session: Session, model, rows: list[dict], conflict_columns):
+    """INSERT ... ON CONFLICT DO NOTHING on SQLite and PostgreSQL alike."""
+    if not rows:
+        return
+    dialect = session.get_bind().dialect.name
+    insert = postgresql_insert if dialect == "postgresql" else sqlite_insert
+    statement = insert(model).values(rows).on_conflict_do_nothing(index_elements=conflict_columns)
+    session.execute(statement)

@@ -1,0 +1,149 @@
+"""Serving blind battles and casting votes: one transaction per vote, events after commit."""
+
+import secrets
+from dataclasses import dataclass, field
+
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session
+
+from arena import pairing, ratings
+from arena.database import begin_write
+from arena.errors import Conflict, InvalidInput, NotFound, NothingToServe
+from arena.models import CHOICES, Battle, Community, LanguageModel, Response, Vote, utcnow
+
+DEFAULT_COMMUNITY = "general"
+
+
+@dataclass
+class VoteOutcome:
+    token: str
+    choice: str
+    community: str
+    models: dict[str, str]
+    events: list[tuple[str, dict]] = field(default_factory=list)
+
+
+def find_community(session: Session, slug: str | None) -> Community:
+    slug = slug or DEFAULT_COMMUNITY
+    community = session.scalar(select(Community).where(Community.slug == slug))
+    if community is None:
+        raise NotFound(f"There is no community called '{slug}'.")
+    return community
+
+
+def serve_battle(session: Session, voter_id: int, community_slug: str | None = None) -> Battle:
+    """Create a battle for this voter; the left/right order is a coin flip the voter can't see."""
+    begin_write(session)
+    try:
+        community = find_community(session, community_slug)
+        pair = pairing.choose_pair(session, community.id, voter_id)
+        if pair is None:
+            raise NothingToServe(f"The {community.name} community has no pairs to judge yet.")
+        left, right = pair.response_ids
+        if secrets.randbelow(2):
+            left, right = right, left
+        battle = Battle(
+            token=secrets.token_urlsafe(24),
+            voter_id=voter_id,
+            community_id=community.id,
+            prompt_id=pair.prompt_id,
+            response_a_id=left,
+            response_b_id=right,
+        )
+        session.add(battle)
+        pairing.record_exposure(session, community.id, pair.model_ids)
+        session.commit()
+    except Exception:
+        session.rollback()
+        raise
+    return battle
+
+
+def battle_for_voter(session: Session, token: str, voter_id: int) -> Battle:
+    """A voter's own battle; anyone else's token is indistinguishable from an unknown one."""
+    battle = session.scalar(select(Battle).where(Battle.token == token))
+    if battle is None or battle.voter_id != voter_id:
+        raise NotFound("No such battle.")
+    return battle
+
+
+def cast_vote(session: Session, voter_id: int, token: str, choice: str) -> VoteOutcome:
+    """Record the vote and update ratings atomically; a second vote on a battle is refused."""
+    if choice not in CHOICES:
+        raise InvalidInput(f"choice must be one of {', '.join(CHOICES)}.")
+    begin_write(session)
+    try:
+        outcome = _record_vote(session, voter_id, token, choice)
+        session.commit()
+    except Exception:
+        session.rollback()
+        raise
+    return outcome
+
+
+def _record_vote(session: Session, voter_id: int, token: str, choice: str) -> VoteOutcome:
+    battle = battle_for_voter(session, token, voter_id)
+    claimed = session.execute(
+        update(Battle)
+        .where(Battle.id == battle.id, Battle.status == "open")
+        .values(status="voted", voted_at=utcnow())
+        .execution_options(synchronize_session=False)
+    )
+    if claimed.rowcount != 1:
+        raise Conflict("This battle has already been voted on.")
+    model_a, model_b = _models_of(session, battle)
+    community_slug = battle.community.slug
+    # Lock ratings before inserting the vote, so vote ids follow the order ratings change in.
+    locked = ratings.lock_ratings(
+        session, (model_a.id, model_b.id), ratings.scopes_for(community_slug)
+    )
+    vote = Vote(
+        battle_id=battle.id,
+        voter_id=voter_id,
+        community_id=battle.community_id,
+        prompt_id=battle.prompt_id,
+        model_a_id=model_a.id,
+        model_b_id=model_b.id,
+        choice=choice,
+    )
+    session.add(vote)
+    session.flush()
+    ratings.apply_vote(locked, vote, community_slug)
+    return VoteOutcome(
+        token=token,
+        choice=choice,
+        community=community_slug,
+        models={"a": model_a.name, "b": model_b.name},
+        events=[("leaderboard_changed", {"scopes": list(ratings.scopes_for(community_slug))})],
+    )
+
+
+def _models_of(session: Session, battle: Battle) -> tuple[LanguageModel, LanguageModel]:
+    rows = session.execute(
+        select(Response.id, LanguageModel)
+        .join(LanguageModel, LanguageModel.id == Response.model_id)
+        .where(Response.id.in_((battle.response_a_id, battle.response_b_id)))
+    ).all()
+    by_response = dict(rows)
+    return by_response[battle.response_a_id], by_response[battle.response_b_id]
+
+
+def battle_result(session: Session, token: str, voter_id: int) -> tuple[Battle, dict, str]:
+    """The battle, its model names and the voter's choice: only once it has been voted."""
+    battle = battle_for_voter(session, token, voter_id)
+    choice = session.scalar(select(Vote.choice).where(Vote.battle_id == battle.id))
+    if choice is None:
+        raise Conflict("Models are revealed only after the vote.")
+    model_a, model_b = _models_of(session, battle)
+    return battle, {"a": model_a.name, "b": model_b.name}, choice
+
+
+def battle_view(battle: Battle) -> dict:
+    """Everything a voter may see before voting: no model name, id or order hint."""
+    return {
+        "token": battle.token,
+        "community": battle.community.slug,
+        "prompt": battle.prompt.text,
+        "context": battle.prompt.context or [],
+        "responses": {"a": battle.response_a.text, "b": battle.response_b.text},
+    }

@@ -1,0 +1,84 @@
+"""JSON API v1. Bearer tokens or the browser session (with an X-CSRFToken header)."""
+
+from flask import Blueprint, abort, g, jsonify, request
+from flask_login import current_user
+
+from arena import accounts, realtime, voting
+from arena.errors import InvalidInput
+from arena.extensions import csrf, db, limiter
+from arena.leaderboard import model_leaderboard
+
+blueprint = Blueprint("api", __name__, url_prefix="/api/v1")
+
+
+@blueprint.before_request
+def _authenticate():
+    g.api_user = None
+    header = request.headers.get("Authorization", "")
+    if header.startswith("Bearer "):
+        g.api_user = accounts.user_for_token(db.session, header.removeprefix("Bearer ").strip())
+        if g.api_user is None:
+            abort(401, "The API token is invalid or revoked.")
+    elif current_user.is_authenticated:
+        if request.method not in ("GET", "HEAD", "OPTIONS"):
+            csrf.protect()
+        g.api_user = current_user
+
+
+def _require_user():
+    if g.api_user is None:
+        abort(401, "Log in or send 'Authorization: Bearer <token>' to do this.")
+    return g.api_user
+
+
+def _json_body() -> dict:
+    if not request.data:
+        return {}
+    body = request.get_json(silent=True)
+    if not isinstance(body, dict):
+        raise InvalidInput("The request body must be a JSON object.")
+    return body
+
+
+def _rate_key() -> str:
+    user = g.get("api_user")
+    return f"user:{user.id}" if user else request.remote_addr or "anonymous"
+
+
+@blueprint.get("/leaderboard")
+def leaderboard():
+    slug = request.args.get("community") or None
+    if slug:
+        slug = voting.find_community(db.session, slug).slug
+    return jsonify(model_leaderboard(db.session, slug))
+
+
+@blueprint.post("/battles")
+@limiter.limit("60/minute", key_func=_rate_key)
+def create_battle():
+    user = _require_user()
+    community = _json_body().get("community")
+    if community is not None and not isinstance(community, str):
+        raise InvalidInput("community must be a community slug (a string).")
+    battle = voting.serve_battle(db.session, user.id, community)
+    view = voting.battle_view(battle)
+    return jsonify(view), 201
+
+
+@blueprint.post("/battles/<token>/vote")
+@limiter.limit("120/minute", key_func=_rate_key)
+def vote(token: str):
+    user = _require_user()
+    choice = _json_body().get("choice")
+    if choice is None:
+        raise InvalidInput("Send a JSON body with a 'choice': a, b, tie or both_bad.")
+    if not isinstance(choice, str):
+        raise InvalidInput("choice must be one of a, b, tie, both_bad.")
+    outcome = voting.cast_vote(db.session, user.id, token, choice)
+    realtime.publish(outcome.events)
+    return jsonify(
+        token=outcome.token,
+        choice=outcome.choice,
+        community=outcome.community,
+        models=outcome.models,
+    )

@@ -1,0 +1,70 @@
+"""The blind voting pages: a battle, the vote form, and the reveal."""
+
+from flask import Blueprint, redirect, render_template, request, url_for
+from flask_login import current_user, login_required
+
+from arena import realtime, voting
+from arena.errors import NothingToServe
+from arena.extensions import db, limiter
+from arena.render import markdown_to_html
+from arena.web.pages import all_communities
+
+blueprint = Blueprint("arena", __name__)
+
+
+def _rendered(battle) -> dict:
+    view = voting.battle_view(battle)
+    return {
+        **view,
+        "prompt_html": markdown_to_html(view["prompt"]),
+        "context_html": [
+            {"role": turn["role"], "html": markdown_to_html(turn["content"])}
+            for turn in view["context"]
+        ],
+        "answers_html": {side: markdown_to_html(text) for side, text in view["responses"].items()},
+    }
+
+
+@blueprint.get("/arena")
+@login_required
+@limiter.limit("60/minute")
+def arena():
+    slug = request.args.get("community") or None
+    try:
+        battle = voting.serve_battle(db.session, current_user.id, slug)
+    except NothingToServe as empty:
+        return render_template(
+            "arena.html",
+            battle=None,
+            empty=empty.message,
+            communities=all_communities(),
+            community_slug=slug,
+        )
+    return render_template(
+        "arena.html",
+        battle=_rendered(battle),
+        communities=all_communities(),
+        community_slug=battle.community.slug,
+    )
+
+
+@blueprint.post("/arena/<token>/vote")
+@login_required
+@limiter.limit("120/minute")
+def vote(token: str):
+    outcome = voting.cast_vote(db.session, current_user.id, token, request.form.get("choice", ""))
+    realtime.publish(outcome.events)
+    return redirect(url_for("arena.result", token=token))
+
+
+@blueprint.get("/arena/<token>/result")
+@login_required
+def result(token: str):
+    battle, models, choice = voting.battle_result(db.session, token, current_user.id)
+    return render_template(
+        "result.html",
+        battle=_rendered(battle),
+        models=models,
+        choice=choice,
+        community_slug=battle.community.slug,
+    )

@@ -1,0 +1,35 @@
+"""Public pages: home and the model leaderboard."""
+
+from flask import Blueprint, render_template, request
+from sqlalchemy import func, select
+
+from arena.extensions import db
+from arena.leaderboard import model_leaderboard
+from arena.models import Community, LanguageModel, Prompt, Vote
+from arena.voting import find_community
+
+blueprint = Blueprint("pages", __name__)
+
+
+def all_communities() -> list[Community]:
+    return list(db.session.scalars(select(Community).order_by(Community.id)))
+
+
+@blueprint.get("/")
+def index():
+    counts = {
+        "models": db.session.scalar(select(func.count(LanguageModel.id))),
+        "prompts": db.session.scalar(select(func.count(Prompt.id))),
+        "votes": db.session.scalar(select(func.count(Vote.id))),
+    }
+    return render_template("index.html", counts=counts, communities=all_communities())
+
+
+@blueprint.get("/leaderboard")
+def leaderboard():
+    slug = request.args.get("community") or None
+    community = find_community(db.session, slug) if slug else None
+    board = model_leaderboard(db.session, community.slug if community else None)
+    return render_template(
+        "leaderboard.html", board=board, community=community, communities=all_communities()
+    )

@@ -1,0 +1,176 @@
+"""Fixtures: an app on SQLite (and on PostgreSQL when TEST_DATABASE_URL is set), clients, voters.
+
+Without TEST_DATABASE_URL / TEST_REDIS_URL the tests needing them skip with a reason; when the
+variable is set but the service does not answer, they fail (CI sets both).
+"""
+
+import os
+import re
+
+import pytest
+import redis
+from sqlalchemy import create_engine, text
+
+from arena import create_app
+from arena.extensions import db
+from arena.models import Base
+from tests.factories import make_voter, make_world
+
+POSTGRES_URL = os.environ.get("TEST_DATABASE_URL")
+REDIS_URL = os.environ.get("TEST_REDIS_URL")
+CSRF_PATTERN = re.compile(r'name="csrf-token" content="([^"]+)"')
+
+
+def reset_postgres(url: str) -> None:
+    """Drop every table (also alembic's), so each test starts from an empty database."""
+    engine = create_engine(url)
+    try:
+        with engine.begin() as connection:
+            connection.execute(text("DROP SCHEMA public CASCADE"))
+            connection.execute(text("CREATE SCHEMA public"))
+    except Exception as error:  # noqa: BLE001 - any failure to reach the server
+        pytest.fail(f"TEST_DATABASE_URL is set but PostgreSQL is unreachable: {error}")
+    finally:
+        engine.dispose()
+
+
+@pytest.fixture
+def postgres_url():
+    if not POSTGRES_URL:
+        pytest.skip("TEST_DATABASE_URL is not set: PostgreSQL tests skipped")
+    reset_postgres(POSTGRES_URL)
+    return POSTGRES_URL
+
+
+@pytest.fixture
+def redis_url():
+    if not REDIS_URL:
+        pytest.skip("TEST_REDIS_URL is not set: Redis tests skipped")
+    try:
+        redis.Redis.from_url(REDIS_URL).ping()
+    except redis.RedisError as error:
+        pytest.fail(f"TEST_REDIS_URL is set but Redis is unreachable: {error}")
+    return REDIS_URL
+
+
+def build_app(tmp_path, database_url: str | None = None, **overrides):
+    config = {
+        "TESTING": True,
+        "INSTANCE_DIR": str(tmp_path / "instance"),
+        "SQLALCHEMY_DATABASE_URI": database_url or f"sqlite:///{tmp_path / 'arena.sqlite3'}",
+        "SECRET_KEY": "test-secret",
+        "RATELIMIT_ENABLED": False,
+        "RATELIMIT_STORAGE_URI": "memory://",
+        **overrides,
+    }
+    app = create_app(config)
+    with app.app_context():
+        Base.metadata.create_all(db.engine)
+    return app
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
+def database_url(request, tmp_path):
+    """Run a test on both databases."""
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path / 'arena.sqlite3'}"
+    return request.getfixturevalue("postgres_url")
+
+
+@pytest.fixture
+def app(tmp_path):
+    app = build_app(tmp_path)
+    yield app
+    with app.app_context():
+        db.engine.dispose()
+
+
+@pytest.fixture
+def any_app(tmp_path, database_url):
+    """The app on SQLite and again on PostgreSQL."""
+    app = build_app(tmp_path, database_url)
+    yield app
+    with app.app_context():
+        db.session.remove()
+        db.engine.dispose()
+
+
+@pytest.fixture
+def world(app):
+    with app.app_context():
+        return _ids(make_world(db.session))
+
+
+@pytest.fixture
+def any_world(any_app):
+    with any_app.app_context():
+        return _ids(make_world(db.session))
+
+
+def _ids(world: dict) -> dict:
+    """Plain values, so tests never touch rows of a closed session."""
+    return {
+        "communities": list(world["communities"]),
+        "models": [(m.id, m.slug, m.name) for m in world["models"]],
+        "prompts": [p.id for p in world["prompts"]],
+    }
+
+
+class ApiClient:
+    """A test client that sends a bearer token and JSON."""
+
+    def __init__(self, client, token: str):
+        self.client = client
+        self.headers = {"Authorization": f"Bearer {token}"}
+
+    def get(self, url, **kwargs):
+        return self.client.get(url, headers=self.headers, **kwargs)
+
+    def post(self, url, json=None, **kwargs):
+        return self.client.post(url, json=json, headers=self.headers, **kwargs)
+
+    def battle(self, community=None):
+        body = {"community": community} if community else None
+        response = self.post("/api/v1/battles", json=body)
+        assert response.status_code == 201, response.get_json()
+        return response.get_json()
+
+    def vote(self, token, choice="a"):
+        return self.post(f"/api/v1/battles/{token}/vote", json={"choice": choice})
+
+
+def api_client_for(app, username="voter") -> ApiClient:
+    with app.app_context():
+        _, token = make_voter(db.session, username)
+    return ApiClient(app.test_client(), token)
+
+
+@pytest.fixture
+def api(app, world):
+    return api_client_for(app)
+
+
+@pytest.fixture
+def any_api(any_app, any_world):
+    return api_client_for(any_app)
+
+
+def csrf_token(client, url="/login") -> str:
+    page = client.get(url).get_data(as_text=True)
+    return CSRF_PATTERN.search(page).group(1)
+
+
+def sign_up(client, username="alice", password="correct horse"):
+    token = csrf_token(client, "/signup")
+    return client.post(
+        "/signup",
+        data={"username": username, "password": password, "confirm": password, "csrf_token": token},
+    )
+
+
+@pytest.fixture
+def browser_client(app, world):
+    """A logged-in browser-like client (session cookie + CSRF tokens)."""
+    client = app.test_client()
+    assert sign_up(client).status_code == 302
+    return client

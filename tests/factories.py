@@ -1,0 +1,43 @@
+"""Small, deterministic worlds for tests: communities, models, prompts and answers."""
+
+from arena import accounts
+from arena.models import Community, LanguageModel, Prompt, Response
+
+
+def make_world(session, models: int = 4, prompts: int = 6, communities=("general", "coding")):
+    """Every model answers every prompt of every community; returns the created rows."""
+    world = {"communities": {}, "models": [], "prompts": []}
+    for slug in communities:
+        community = Community(slug=slug, name=slug.title(), description=f"The {slug} community.")
+        session.add(community)
+        world["communities"][slug] = community
+    for number in range(models):
+        model = LanguageModel(
+            slug=f"model-{number}", name=f"Zephyrine {number}", organization=f"Lab {number}"
+        )
+        session.add(model)
+        world["models"].append(model)
+    for community in world["communities"].values():
+        for number in range(prompts):
+            prompt = Prompt(
+                community=community,
+                origin="test",
+                external_id=f"test:{community.slug}:{number}",
+                text=f"Question {number} for {community.slug}: explain `recursion`.",
+            )
+            session.add(prompt)
+            world["prompts"].append(prompt)
+            for model in world["models"]:
+                session.add(Response(prompt=prompt, model=model, text=answer_text(number)))
+    session.commit()
+    return world
+
+
+def answer_text(number: int) -> str:
+    return f"Answer from a contestant to question {number}.\n\n```python\nprint({number})\n```"
+
+
+def make_voter(session, username: str = "voter", password: str = "correct horse"):
+    """A user and a bearer token for them."""
+    user = accounts.create_user(session, username, password)
+    return user, accounts.create_api_token(session, user)

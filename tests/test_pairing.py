@@ -1,0 +1,63 @@
+"""Pair selection: fair exposure across models, no repeated battle while unseen ones remain."""
+
+import random
+from collections import Counter
+from itertools import combinations
+
+from sqlalchemy import select
+
+from arena import pairing, voting
+from arena.extensions import db
+from arena.models import Community, Exposure, LanguageModel
+from tests.factories import make_voter, make_world
+
+
+def community_id(slug="general"):
+    return db.session.scalar(select(Community.id).where(Community.slug == slug))
+
+
+def test_every_model_gets_a_fair_share_of_battles(app):
+    with app.app_context():
+        make_world(db.session, models=5, prompts=10)
+        voter, _ = make_voter(db.session)
+        for _ in range(50):
+            voting.serve_battle(db.session, voter.id, "general")
+        served = dict(
+            db.session.execute(select(Exposure.model_id, Exposure.battles)).tuples().all()
+        )
+        # 50 battles x 2 seats over 5 models: exactly 20 each with least-served-first.
+        assert sorted(served.values()) == [20] * 5
+
+
+def test_a_voter_never_repeats_a_battle_while_unseen_ones_remain(app):
+    with app.app_context():
+        make_world(db.session, models=3, prompts=2, communities=("general",))
+        voter, _ = make_voter(db.session)
+        distinct_battles = 2 * len(list(combinations(range(3), 2)))  # 2 prompts x 3 pairs
+        seen = []
+        for _ in range(distinct_battles):
+            battle = voting.serve_battle(db.session, voter.id, "general")
+            seen.append((battle.prompt_id, frozenset((battle.response_a_id, battle.response_b_id))))
+            voting.cast_vote(db.session, voter.id, battle.token, "a")
+        assert len(set(seen)) == distinct_battles
+        # Everything judged: the voter may now see a repeat rather than nothing.
+        assert voting.serve_battle(db.session, voter.id, "general") is not None
+
+
+def test_inactive_models_are_not_served(app):
+    with app.app_context():
+        world = make_world(db.session, models=3, prompts=3)
+        world["models"][0].is_active = False
+        db.session.commit()
+        pair_models = Counter()
+        for _ in range(20):
+            pair = pairing.choose_pair(db.session, community_id(), 1, random.Random(1))
+            pair_models.update(pair.model_ids)
+        assert world["models"][0].id not in pair_models
+
+
+def test_a_community_with_one_model_has_nothing_to_serve(app):
+    with app.app_context():
+        make_world(db.session, models=1, prompts=2)
+        assert pairing.choose_pair(db.session, community_id(), 1) is None
+        assert db.session.scalar(select(LanguageModel.id)) is not None
