@@ -30,3 +30,13 @@ def model_leaderboard(session: Session, community_slug: str | None = None) -> di
     ]
     models.sort(key=lambda row: (-row["score"], row["model"]))
     return {"method": "trueskill", "community": community_slug, "models": models}
+
+
+def with_ranks(models: list[dict]) -> list[dict]:
+    """Standard competition ranks (1, 2, 2, 4): equal scores share a rank."""
+    ranked, previous_score, rank = [], None, 0
+    for position, row in enumerate(models, start=1):
+        if row["score"] != previous_score:
+            rank, previous_score = position, row["score"]
+        ranked.append({**row, "rank": rank})
+    return ranked

@@ -9,7 +9,10 @@ from sqlalchemy.orm import Session
 from arena.models import Battle, Exposure, LanguageModel, Prompt, Response
 from arena.sql import insert_ignoring_conflicts
 
-SEEN_CHECK_CHUNK = 200
+# Prompts are checked in growing chunks: the first few nearly always hold an unseen pair,
+# and a voter who has seen most of a model's prompts still costs few queries.
+FIRST_CHUNK = 8
+CHUNK_GROWTH = 4
 
 
 @dataclass(frozen=True)
@@ -96,8 +99,7 @@ def _pair_for_model(session, pool: _Pool, model_id: int, allow_seen=False) -> Pa
         )
     )
     pool.rng.shuffle(prompt_ids)
-    for start in range(0, len(prompt_ids), SEEN_CHECK_CHUNK):
-        chunk = prompt_ids[start : start + SEEN_CHECK_CHUNK]
+    for chunk in _growing_chunks(prompt_ids):
         answers = _answers_by_prompt(session, chunk, pool.active)
         seen = set() if allow_seen else _seen_pairs(session, pool.voter_id, chunk)
         for prompt_id in chunk:
@@ -105,6 +107,14 @@ def _pair_for_model(session, pool: _Pool, model_id: int, allow_seen=False) -> Pa
             if pair:
                 return pair
     return None
+
+
+def _growing_chunks(items: list) -> list[list]:
+    chunks, start, size = [], 0, FIRST_CHUNK
+    while start < len(items):
+        chunks.append(items[start : start + size])
+        start, size = start + size, size * CHUNK_GROWTH
+    return chunks
 
 
 def _answers_by_prompt(session, prompt_ids, active_model_ids) -> dict[int, dict[int, int]]:

@@ -95,7 +95,7 @@ def test_login_redirect_stays_on_site(app, world):
 
 def test_voting_requires_an_account(app, world):
     reply = app.test_client().get("/arena")
-    assert reply.status_code == 302 and "/login" in reply.headers["Location"]
+    assert reply.status_code == 302 and "/signup?next=" in reply.headers["Location"]
 
 
 def test_vote_through_the_page(browser_client, app):
@@ -169,3 +169,22 @@ def test_pages_load_no_third_party_assets(app, world):
     for url in ("/", "/leaderboard", "/login", "/signup"):
         page = app.test_client().get(url).get_data(as_text=True)
         assert not re.search(r'(src|href)="(https?:)?//', page), url
+
+
+def test_remote_images_become_links():
+    html = markdown_to_html("![chart](https://images.example/chart.png)")
+    assert "<img" not in html
+    assert '<a href="https://images.example/chart.png" rel="noopener noreferrer">[image: chart]</a>' in html
+
+
+def test_pages_send_a_strict_content_security_policy(app, world):
+    headers = app.test_client().get("/").headers
+    assert "default-src 'self'" in headers["Content-Security-Policy"]
+    assert headers["X-Content-Type-Options"] == "nosniff"
+
+
+def test_equal_scores_share_a_rank():
+    from arena.leaderboard import with_ranks
+
+    rows = [{"score": 3.0}, {"score": 1.0}, {"score": 1.0}, {"score": 0.5}]
+    assert [row["rank"] for row in with_ranks(rows)] == [1, 2, 2, 4]

@@ -16,8 +16,26 @@ def register_blueprints(app: Flask) -> None:
     # The API checks CSRF itself: bearer tokens need none, browser sessions send X-CSRFToken.
     csrf.exempt(api.blueprint)
     errors.register(app)
-    login_manager.login_view = "auth.login"
-    login_manager.login_message = "Please log in to vote."
+    app.after_request(_security_headers)
+    # Most people who hit a login wall are newcomers: offer sign-up, with a link to log in.
+    login_manager.login_view = "auth.signup"
+    login_manager.login_message = "Create an account (or log in) to vote."
+    login_manager.login_message_category = "info"
+
+
+# Everything the site loads is its own; answers can never pull in third-party content.
+CONTENT_SECURITY_POLICY = (
+    "default-src 'self'; img-src 'self' data:; script-src 'self'; style-src 'self'; "
+    "connect-src 'self' ws: wss:; object-src 'none'; base-uri 'self'; "
+    "form-action 'self'; frame-ancestors 'none'"
+)
+
+
+def _security_headers(response):
+    response.headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
+    response.headers.setdefault("X-Content-Type-Options", "nosniff")
+    response.headers.setdefault("Referrer-Policy", "same-origin")
+    return response
 
 
 @login_manager.user_loader

@@ -4,7 +4,7 @@ from flask import Blueprint, render_template, request
 from sqlalchemy import func, select
 
 from arena.extensions import db
-from arena.leaderboard import model_leaderboard
+from arena.leaderboard import model_leaderboard, with_ranks
 from arena.models import Community, LanguageModel, Prompt, Vote
 from arena.voting import find_community
 
@@ -31,5 +31,8 @@ def leaderboard():
     community = find_community(db.session, slug) if slug else None
     board = model_leaderboard(db.session, community.slug if community else None)
     return render_template(
-        "leaderboard.html", board=board, community=community, communities=all_communities()
+        "leaderboard.html",
+        rows=with_ranks(board["models"]),
+        community=community,
+        communities=all_communities(),
     )

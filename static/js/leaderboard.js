@@ -13,9 +13,11 @@
   function render(board) {
     const body = table.tBodies[0];
     body.replaceChildren();
+    let rank = 0, previousScore = null;
     board.models.forEach(function (row, index) {
+      if (row.score !== previousScore) { rank = index + 1; previousScore = row.score; }
       const tr = document.createElement("tr");
-      [index + 1, row.model, row.score.toFixed(2), row.mu.toFixed(2), row.sigma.toFixed(2),
+      [rank, row.model, row.score.toFixed(2), row.mu.toFixed(2), row.sigma.toFixed(2),
        row.votes, row.wins, row.losses, row.ties].forEach(function (v) { tr.appendChild(cell(v)); });
       body.appendChild(tr);
     });

@@ -1,0 +1,212 @@
+"""End-to-end tests in Debian's chromium: a newcomer votes by keyboard; the leaderboard is live.
+
+The site runs as `flask --app wsgi run` on a fresh SQLite database (migrated and seeded on start).
+"""
+
+import itertools
+import os
+import re
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+import uuid
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import pytest
+
+pytestmark = pytest.mark.browser
+
+PROJECT = Path(__file__).resolve().parent.parent
+ARTIFACTS = PROJECT / "test-artifacts"
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run"]
+CHROMIUM_ARGS += ["--disable-background-networking", "--disable-component-update", "--disable-sync"]
+FLASK_RUN = ["-m", "flask", "--app", "wsgi", "run", "--host", "127.0.0.1"]
+LOCAL_HOSTS = {"127.0.0.1", "localhost"}
+NO_PROXY = urllib.request.build_opener(urllib.request.ProxyHandler({}))
+ARENA_URL = re.compile(r"/arena(\?.*)?$")  # a battle page, any community
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def base_url(tmp_path_factory):
+    """The seeded site, served by `flask run` in a subprocess for this module."""
+    tmp = tmp_path_factory.mktemp("browser")
+    port = _free_port()
+    env = {k: v for k, v in os.environ.items() if k not in ("REDIS_URL", "SECRET_KEY")}
+    env.update(DATABASE_URL=f"sqlite:///{tmp / 'arena.sqlite3'}", ARENA_AUTO_SETUP="1")
+    log = open(tmp / "server.log", "w+")  # noqa: SIM115 - closed below
+    server = subprocess.Popen(
+        [sys.executable, *FLASK_RUN, "--port", str(port)],
+        cwd=PROJECT,
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                with NO_PROXY.open(url + "/", timeout=2) as response:
+                    if response.status == 200:
+                        break
+            except OSError:
+                pass
+            if server.poll() is not None or time.monotonic() > deadline:
+                log.seek(0)
+                pytest.fail(f"The server did not start:\n{log.read()[-3000:]}")
+            time.sleep(0.3)
+        yield url
+    finally:
+        server.terminate()
+        server.wait(timeout=10)
+        log.close()
+
+
+@pytest.fixture(scope="module")
+def browser():
+    """Headless chromium from Debian (Playwright cannot download browsers here)."""
+    if not Path(CHROMIUM).exists():
+        message = f"{CHROMIUM} is missing: install Debian's chromium to run the browser tests"
+        if os.environ.get("CI"):
+            pytest.fail(message)
+        pytest.skip(message)
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True
+        )
+        yield browser
+        browser.close()
+
+
+def watch(page) -> dict:
+    """Collect console errors, uncaught exceptions and the host of every request the page makes."""
+    seen = {"errors": [], "hosts": set()}
+
+    def on_console(msg):
+        if msg.type == "error":
+            seen["errors"].append(f"{msg.text} at {msg.location.get('url')}")
+
+    page.on("console", on_console)
+    page.on("pageerror", lambda error: seen["errors"].append(str(error)))
+    page.on("request", lambda request: seen["hosts"].add(urlsplit(request.url).hostname))
+    return seen
+
+
+def leaderboard_json(page, base_url: str) -> dict:
+    response = page.request.get(base_url + "/api/v1/leaderboard")
+    assert response.ok, response.status
+    return response.json()
+
+
+def total_votes(board: dict) -> int:
+    return sum(row["votes"] for row in board["models"])
+
+
+def sign_up(page, base_url: str) -> str:
+    """Newcomer path: home -> Start voting -> sign-up page -> /arena."""
+    username = "newcomer_" + uuid.uuid4().hex[:8]
+    page.goto(base_url + "/")
+    page.get_by_role("link", name="Start voting").click()
+    page.wait_for_url("**/signup**")
+    page.fill("input[name=username]", username)
+    page.fill("input[name=password]", "correct horse battery")
+    page.fill("input[name=confirm]", "correct horse battery")
+    page.get_by_role("button", name="Sign up").click()
+    page.wait_for_url(ARENA_URL)
+    return username
+
+
+def vote_with_key(page, key: str) -> tuple[str, str]:
+    """On a battle page, vote by pressing key; return the (A, B) model names the result reveals."""
+    page.locator("#answer-a").wait_for()
+    page.locator("#answer-b").wait_for()
+    html_before = page.content()
+    page.keyboard.press(key)
+    page.wait_for_url("**/arena/*/result")
+    names = (
+        page.locator(".model-a").inner_text().strip(),
+        page.locator(".model-b").inner_text().strip(),
+    )
+    assert all(names), f"the result page shows no model names: {names}"
+    leaked = [name for name in names if name in html_before]
+    assert not leaked, f"the battle page revealed {leaked} before the vote"
+    return names
+
+
+def test_newcomer_votes_ten_times_by_keyboard(browser, base_url):
+    """Sign up from the home page, vote ten times with keys only, and see the board move."""
+    context = browser.new_context()
+    page = context.new_page()
+    seen = watch(page)
+    before = total_votes(leaderboard_json(page, base_url))
+    sign_up(page, base_url)
+    revealed = set()
+    for number, key in enumerate(itertools.islice(itertools.cycle("abtx"), 10)):
+        revealed.update(vote_with_key(page, key))
+        if number < 9:
+            page.keyboard.press("n")
+            page.wait_for_url(ARENA_URL)
+    assert total_votes(leaderboard_json(page, base_url)) == before + 20
+    page.goto(base_url + "/leaderboard")
+    shown = set(page.locator("#leaderboard tbody tr td:nth-child(2)").all_inner_texts())
+    assert revealed <= shown, f"missing from the leaderboard: {revealed - shown}"
+    assert not seen["errors"], f"console errors: {seen['errors']}"
+    assert seen["hosts"] <= LOCAL_HOSTS, f"requests left localhost: {seen['hosts']}"
+    context.close()
+
+
+TABLE_TOTAL = """() => [...document.querySelectorAll('#leaderboard tbody tr td:nth-child(6)')]
+    .reduce((sum, td) => sum + Number(td.textContent), 0)"""
+
+
+def test_leaderboard_updates_live(browser, base_url):
+    """A vote cast in another context changes the open leaderboard without a reload."""
+    watcher = browser.new_context()
+    board = watcher.new_page()
+    seen = watch(board)
+    board.goto(base_url + "/leaderboard")
+    board.wait_for_function(
+        "() => document.getElementById('live-status').textContent.includes('Live')"
+    )
+    board.evaluate("() => { window.notReloaded = true; }")
+    total_before = board.evaluate(TABLE_TOTAL)
+
+    voter = browser.new_context()
+    page = voter.new_page()
+    sign_up(page, base_url)
+    vote_with_key(page, "a")
+
+    board.wait_for_function(f"() => ({TABLE_TOTAL})() === {total_before + 2}", timeout=10_000)
+    assert board.evaluate("() => window.notReloaded === true"), "the leaderboard page reloaded"
+    assert not seen["errors"], f"console errors on the leaderboard: {seen['errors']}"
+    assert seen["hosts"] <= LOCAL_HOSTS, f"requests left localhost: {seen['hosts']}"
+    voter.close()
+    watcher.close()
+
+
+def test_screenshots_for_humans(browser, base_url):
+    """Save the arena, a result and the leaderboard in test-artifacts/ for people to look at."""
+    ARTIFACTS.mkdir(exist_ok=True)
+    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    page = context.new_page()
+    sign_up(page, base_url)
+    page.screenshot(path=ARTIFACTS / "arena.png", full_page=True)
+    vote_with_key(page, "b")
+    page.screenshot(path=ARTIFACTS / "result.png", full_page=True)
+    page.goto(base_url + "/leaderboard")
+    page.screenshot(path=ARTIFACTS / "leaderboard.png", full_page=True)
+    for name in ("arena.png", "result.png", "leaderboard.png"):
+        assert (ARTIFACTS / name).stat().st_size > 10_000
+    context.close()
