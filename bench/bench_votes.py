@@ -49,8 +49,9 @@ def make_voters(app, count: int) -> list[str]:
     runner = app.test_cli_runner()
     tokens = []
     for number in range(count):
-        runner.invoke(args=["arena", "create-user", f"bench{number}", "--password", "benchmark!"])
-        tokens.append(runner.invoke(args=["arena", "create-token", f"bench{number}"]).output.strip())
+        name = f"bench{number}"
+        runner.invoke(args=["arena", "create-user", name, "--password", "benchmark!"])
+        tokens.append(runner.invoke(args=["arena", "create-token", name]).output.strip())
     return tokens
 
 
@@ -80,8 +81,8 @@ def main() -> None:
         app = fresh_app(args.database_url, Path(workdir))
         tokens = make_voters(app, args.threads)
         client = app.test_client()
-        jobs = [(tokens[n % len(tokens)], "abtx"[n % 4].replace("t", "tie").replace("x", "both_bad"))
-                for n in range(args.votes)]
+        choices = ("a", "b", "tie", "both_bad")
+        jobs = [(tokens[n % len(tokens)], choices[n % 4]) for n in range(args.votes)]
         started = time.perf_counter()
         with ThreadPoolExecutor(args.threads) as pool:
             timings = list(pool.map(lambda job: one_round(client, *job), jobs))
@@ -89,8 +90,9 @@ def main() -> None:
         serve, vote = [t[0] for t in timings], [t[1] for t in timings]
         backend = "postgresql" if args.database_url else "sqlite"
         print(f"{backend}: {args.votes} serve+vote rounds, {args.threads} threads, {elapsed:.1f} s")
-        print(f"  serve battle: p50 {percentile(serve, .5):.1f} ms, p99 {percentile(serve, .99):.1f} ms")
-        print(f"  cast vote:    p50 {percentile(vote, .5):.1f} ms, p99 {percentile(vote, .99):.1f} ms")
+        for label, values in (("serve battle", serve), ("cast vote   ", vote)):
+            p50, p99 = percentile(values, 0.5), percentile(values, 0.99)
+            print(f"  {label}: p50 {p50:.1f} ms, p99 {p99:.1f} ms")
         print(f"  throughput:   {args.votes / elapsed:.0f} votes/s (each with its battle)")
         with app.app_context():
             db.engine.dispose()
