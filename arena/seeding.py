@@ -54,32 +54,33 @@ def is_seeded(session: Session) -> bool:
     return session.scalar(select(Community.id).limit(1)) is not None
 
 
-def _seed_communities(session, seeds_dir, report) -> dict[str, Community]:
-    existing = {c.slug: c for c in session.scalars(select(Community))}
-    for row in json.loads((seeds_dir / "communities.json").read_text(encoding="utf-8")):
+def _add_missing_by_slug(session, entity, path: Path, fields: tuple[str, ...]) -> tuple[dict, int]:
+    """Rows of a JSON list keyed by slug; existing slugs are left as they are."""
+    existing = {row.slug: row for row in session.scalars(select(entity))}
+    added = 0
+    for row in json.loads(path.read_text(encoding="utf-8")):
         if row["slug"] not in existing:
-            community = Community(
-                slug=row["slug"], name=row["name"], description=row["description"]
-            )
-            session.add(community)
-            existing[row["slug"]] = community
-            report.communities += 1
+            existing[row["slug"]] = entity(slug=row["slug"], **{f: row[f] for f in fields})
+            session.add(existing[row["slug"]])
+            added += 1
     session.flush()
-    return existing
+    return existing, added
+
+
+def _seed_communities(session, seeds_dir, report) -> dict[str, Community]:
+    path = seeds_dir / "communities.json"
+    communities, report.communities = _add_missing_by_slug(
+        session, Community, path, ("name", "description")
+    )
+    return communities
 
 
 def _seed_models(session, seeds_dir, report) -> dict[str, LanguageModel]:
-    existing = {m.slug: m for m in session.scalars(select(LanguageModel))}
-    for row in json.loads((seeds_dir / "models.json").read_text(encoding="utf-8")):
-        if row["slug"] not in existing:
-            model = LanguageModel(
-                slug=row["slug"], name=row["name"], organization=row["organization"]
-            )
-            session.add(model)
-            existing[row["slug"]] = model
-            report.models += 1
-    session.flush()
-    return existing
+    path = seeds_dir / "models.json"
+    models, report.models = _add_missing_by_slug(
+        session, LanguageModel, path, ("name", "organization")
+    )
+    return models
 
 
 def _seed_prompts(session, seeds_dir, communities, models, report) -> dict[str, Prompt]:
