@@ -7,10 +7,11 @@ import click
 from flask import Flask, current_app
 from flask.cli import AppGroup
 
-from arena import accounts, ratings, seeding
+from arena import accounts, gamification, points, ratings, seeding
 from arena.errors import ArenaError
 from arena.extensions import db
 from arena.leaderboard import model_leaderboard
+from arena.rules import default_rules
 from arena.voting import find_community
 
 arena_cli = AppGroup("arena", help="Crowd Arena administration.")
@@ -39,6 +40,21 @@ def rebuild_ratings_command():
     """Replay the vote log into the ratings table."""
     count = ratings.rebuild_ratings(db.session)
     click.echo(f"Replayed {count} votes into the ratings.")
+
+
+@arena_cli.command("rebuild-points")
+@click.option(
+    "--replay-votes",
+    is_flag=True,
+    help="Also re-derive vote points, consensus verdicts, streaks and badges from the votes.",
+)
+def rebuild_points_command(replay_votes):
+    """Recompute point totals from the ledger (optionally re-deriving it from the votes)."""
+    if replay_votes:
+        count = gamification.replay_votes(db.session, default_rules())
+        click.echo(f"Replayed {count} votes into points, verdicts, streaks and badges.")
+    totals = points.rebuild_totals(db.session)
+    click.echo(f"Rebuilt {totals} point totals from the ledger.")
 
 
 @arena_cli.command("leaderboard")

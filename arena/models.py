@@ -1,11 +1,12 @@
 """The data model. Votes are facts; ratings are derived from them and can be rebuilt."""
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 
 from sqlalchemy import (
     JSON,
     Boolean,
     CheckConstraint,
+    Date,
     DateTime,
     Float,
     ForeignKey,
@@ -17,6 +18,7 @@ from sqlalchemy import (
     UniqueConstraint,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+from sqlalchemy.sql import false
 
 OVERALL = "overall"
 CHOICES = ("a", "b", "tie", "both_bad")
@@ -45,6 +47,10 @@ class User(Base):
     username: Mapped[str] = mapped_column(String(40), unique=True)
     password_hash: Mapped[str] = mapped_column(String(255))
     role: Mapped[str] = mapped_column(String(20), default="user")
+    display_name: Mapped[str | None] = mapped_column(String(40))
+    anonymous_on_boards: Mapped[bool] = mapped_column(
+        Boolean, default=False, server_default=false()
+    )
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
     # Flask-Login's protocol, kept here so the model needs no Flask import.
@@ -58,6 +64,13 @@ class User(Base):
     @property
     def is_admin(self) -> bool:
         return self.role == "admin"
+
+    @property
+    def public_name(self) -> str:
+        """The name people boards show: a chosen display name, the username, or nothing."""
+        if self.anonymous_on_boards:
+            return "Anonymous"
+        return self.display_name or self.username
 
 
 class ApiToken(Base):
@@ -163,9 +176,9 @@ class Vote(Base):
     battle_id: Mapped[int | None] = mapped_column(ForeignKey("battles.id"), unique=True)
     voter_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), index=True)
     community_id: Mapped[int] = mapped_column(ForeignKey("communities.id"))
-    prompt_id: Mapped[int] = mapped_column(ForeignKey("prompts.id"))
-    model_a_id: Mapped[int] = mapped_column(ForeignKey("models.id"))
-    model_b_id: Mapped[int] = mapped_column(ForeignKey("models.id"))
+    prompt_id: Mapped[int] = mapped_column(ForeignKey("prompts.id"), index=True)
+    model_a_id: Mapped[int] = mapped_column(ForeignKey("models.id"), index=True)
+    model_b_id: Mapped[int] = mapped_column(ForeignKey("models.id"), index=True)
     choice: Mapped[str] = mapped_column(String(10))
     origin: Mapped[str] = mapped_column(String(40), default="arena")
     external_id: Mapped[str | None] = mapped_column(String(120), unique=True)
@@ -202,3 +215,74 @@ class Exposure(Base):
     model_id: Mapped[int] = mapped_column(ForeignKey("models.id"))
     community_id: Mapped[int] = mapped_column(ForeignKey("communities.id"))
     battles: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class PointEvent(Base):
+    """The append-only points ledger; totals are derived from it."""
+
+    __tablename__ = "point_events"
+    __table_args__ = (
+        UniqueConstraint("user_id", "reason", "ref_type", "ref_id"),
+        Index("ix_point_events_created_at", "created_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    amount: Mapped[int] = mapped_column(Integer)
+    reason: Mapped[str] = mapped_column(String(40))
+    board: Mapped[str] = mapped_column(String(20))
+    community_id: Mapped[int | None] = mapped_column(ForeignKey("communities.id"))
+    ref_type: Mapped[str] = mapped_column(String(20))
+    ref_id: Mapped[int] = mapped_column(Integer)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class PointTotal(Base):
+    """Cached sum of the ledger per user, board and scope ("overall" or a community slug)."""
+
+    __tablename__ = "point_totals"
+    __table_args__ = (
+        UniqueConstraint("user_id", "board", "scope"),
+        Index("ix_point_totals_board_scope_points", "board", "scope", "points"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    board: Mapped[str] = mapped_column(String(20))
+    scope: Mapped[str] = mapped_column(String(40))
+    points: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class VoteVerdict(Base):
+    """Whether a vote agreed with its pair's consensus, fixed when the consensus first exists."""
+
+    __tablename__ = "vote_verdicts"
+
+    vote_id: Mapped[int] = mapped_column(ForeignKey("votes.id"), primary_key=True)
+    voter_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    agrees: Mapped[bool] = mapped_column(Boolean)
+    decided_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class UserBadge(Base):
+    """A badge earned once per scope ("" or e.g. "coding:2026-W48" for weekly titles)."""
+
+    __tablename__ = "user_badges"
+    __table_args__ = (UniqueConstraint("user_id", "badge", "scope"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    badge: Mapped[str] = mapped_column(String(40))
+    scope: Mapped[str] = mapped_column(String(60), default="")
+    awarded_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class VotingStreak(Base):
+    """Consecutive UTC days with a vote, kept up to date vote by vote."""
+
+    __tablename__ = "voting_streaks"
+
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), primary_key=True)
+    last_day: Mapped[date] = mapped_column(Date)
+    days: Mapped[int] = mapped_column(Integer, default=1)
+    longest: Mapped[int] = mapped_column(Integer, default=1)

@@ -5,11 +5,11 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
 
-def insert_ignoring_conflicts(session: Session, model, rows: list[dict], conflict_columns):
-    """INSERT ... ON CONFLICT DO NOTHING on SQLite and PostgreSQL alike."""
+def insert_ignoring_conflicts(session: Session, model, rows: list[dict], conflict_columns) -> int:
+    """INSERT ... ON CONFLICT DO NOTHING on SQLite and PostgreSQL alike; returns rows inserted."""
     if not rows:
-        return
+        return 0
     dialect = session.get_bind().dialect.name
     insert = postgresql_insert if dialect == "postgresql" else sqlite_insert
     statement = insert(model).values(rows).on_conflict_do_nothing(index_elements=conflict_columns)
-    session.execute(statement)
+    return session.execute(statement).rowcount

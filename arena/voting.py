@@ -2,14 +2,16 @@
 
 import secrets
 from dataclasses import dataclass, field
+from datetime import datetime
 
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
-from arena import pairing, ratings
+from arena import gamification, pairing, ratings
 from arena.database import begin_write
 from arena.errors import Conflict, InvalidInput, NotFound, NothingToServe
 from arena.models import CHOICES, Battle, Community, LanguageModel, Response, Vote, utcnow
+from arena.rules import Rules, default_rules
 
 DEFAULT_COMMUNITY = "general"
 
@@ -67,13 +69,26 @@ def battle_for_voter(session: Session, token: str, voter_id: int) -> Battle:
     return battle
 
 
-def cast_vote(session: Session, voter_id: int, token: str, choice: str) -> VoteOutcome:
-    """Record the vote and update ratings atomically; a second vote on a battle is refused."""
+def cast_vote(
+    session: Session,
+    voter_id: int,
+    token: str,
+    choice: str,
+    *,
+    at: datetime | None = None,
+    rules: Rules | None = None,
+) -> VoteOutcome:
+    """Record the vote, update ratings and award points and badges, atomically.
+
+    A second vote on a battle is refused. `at` and `rules` exist for tests and replays.
+    """
     if choice not in CHOICES:
         raise InvalidInput(f"choice must be one of {', '.join(CHOICES)}.")
     begin_write(session)
     try:
-        outcome = _record_vote(session, voter_id, token, choice)
+        outcome = _record_vote(
+            session, voter_id, token, choice, at or utcnow(), rules or default_rules()
+        )
         session.commit()
     except Exception:
         session.rollback()
@@ -81,12 +96,12 @@ def cast_vote(session: Session, voter_id: int, token: str, choice: str) -> VoteO
     return outcome
 
 
-def _record_vote(session: Session, voter_id: int, token: str, choice: str) -> VoteOutcome:
+def _record_vote(session, voter_id, token, choice, at, rules) -> VoteOutcome:
     battle = battle_for_voter(session, token, voter_id)
     claimed = session.execute(
         update(Battle)
         .where(Battle.id == battle.id, Battle.status == "open")
-        .values(status="voted", voted_at=utcnow())
+        .values(status="voted", voted_at=at)
         .execution_options(synchronize_session=False)
     )
     if claimed.rowcount != 1:
@@ -105,16 +120,19 @@ def _record_vote(session: Session, voter_id: int, token: str, choice: str) -> Vo
         model_a_id=model_a.id,
         model_b_id=model_b.id,
         choice=choice,
+        created_at=at,
     )
     session.add(vote)
     session.flush()
     ratings.apply_vote(locked, vote, community_slug)
+    earned = gamification.after_vote(session, vote, battle.community, rules)
     return VoteOutcome(
         token=token,
         choice=choice,
         community=community_slug,
         models={"a": model_a.name, "b": model_b.name},
-        events=[("leaderboard_changed", {"scopes": list(ratings.scopes_for(community_slug))})],
+        events=[("leaderboard_changed", {"scopes": list(ratings.scopes_for(community_slug))})]
+        + earned,
     )
 
 

@@ -7,15 +7,17 @@ from arena.models import User
 
 
 def register_blueprints(app: Flask) -> None:
-    from arena.web import api, arena_pages, auth, errors, pages
+    from arena.web import api, arena_pages, auth, errors, pages, people_pages, sockets
 
     app.register_blueprint(pages.blueprint)
     app.register_blueprint(auth.blueprint)
     app.register_blueprint(arena_pages.blueprint)
     app.register_blueprint(api.blueprint)
+    app.register_blueprint(people_pages.blueprint)
     # The API checks CSRF itself: bearer tokens need none, browser sessions send X-CSRFToken.
     csrf.exempt(api.blueprint)
     errors.register(app)
+    sockets.register()
     app.after_request(_security_headers)
     # Most people who hit a login wall are newcomers: offer sign-up, with a link to log in.
     login_manager.login_view = "auth.signup"

@@ -3,10 +3,12 @@
 from flask import Blueprint, abort, g, jsonify, request
 from flask_login import current_user
 
-from arena import accounts, realtime, voting
+from arena import accounts, people, realtime, voting
 from arena.errors import InvalidInput
 from arena.extensions import csrf, db, limiter
 from arena.leaderboard import model_leaderboard
+from arena.models import utcnow
+from arena.rules import default_rules
 
 blueprint = Blueprint("api", __name__, url_prefix="/api/v1")
 
@@ -82,3 +84,20 @@ def vote(token: str):
         community=outcome.community,
         models=outcome.models,
     )
+
+
+@blueprint.get("/me")
+def me():
+    user = _require_user()
+    return jsonify(people.me(db.session, user, default_rules(), utcnow()))
+
+
+@blueprint.get("/people")
+def people_board():
+    board = request.args.get("board", "contributors")
+    period = request.args.get("period", "all")
+    slug = request.args.get("community") or None
+    if slug:
+        slug = voting.find_community(db.session, slug).slug
+    rows = people.people_board(db.session, board, period, slug, utcnow())
+    return jsonify(board=board, period=period, community=slug, people=rows)

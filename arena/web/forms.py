@@ -1,7 +1,7 @@
 """WTForms forms; Flask-WTF adds the CSRF token to each."""
 
 from flask_wtf import FlaskForm
-from wtforms import PasswordField, StringField
+from wtforms import BooleanField, PasswordField, StringField
 from wtforms.validators import DataRequired, EqualTo, Length, Regexp
 
 from arena.accounts import MIN_PASSWORD_LENGTH, USERNAME_PATTERN
@@ -32,3 +32,14 @@ class SignupForm(FlaskForm):
 
 class EmptyForm(FlaskForm):
     """A form with only the CSRF token, for buttons that POST."""
+
+
+class ProfileForm(FlaskForm):
+    display_name = StringField(
+        "Public display name (optional)",
+        validators=[
+            Length(max=40),
+            Regexp(r"^[\w .'-]*$", message="Letters, digits and . ' - only."),
+        ],
+    )
+    anonymous_on_boards = BooleanField("Stay anonymous on people boards")

@@ -1,12 +1,8 @@
-// Live model leaderboard: re-read the JSON API when a vote changes a board we show.
+// Live model leaderboard: re-read the JSON API when a vote changes the board on screen.
 (function () {
   const table = document.getElementById("leaderboard");
-  const status = document.getElementById("live-status");
-  const script = document.currentScript;
-  if (!table || typeof io === "undefined") return;
+  if (!table) return;
   const community = table.dataset.community;
-  const scope = community || "overall";
-  const transports = script.dataset.websocketOnly === "true" ? ["websocket"] : ["polling", "websocket"];
 
   function cell(text) { const td = document.createElement("td"); td.textContent = text; return td; }
 
@@ -23,17 +19,10 @@
     });
   }
 
-  function refresh() {
+  document.addEventListener("arena:leaderboard_changed", function () {
     const url = "/api/v1/leaderboard" + (community ? "?community=" + encodeURIComponent(community) : "");
     fetch(url, { headers: { Accept: "application/json" } })
       .then(function (r) { return r.json(); })
       .then(render);
-  }
-
-  const socket = io({ transports: transports });
-  socket.on("connect", function () { status.textContent = "Live: updates as votes arrive."; });
-  socket.on("disconnect", function () { status.textContent = "Reconnecting…"; });
-  socket.on("leaderboard_changed", function (event) {
-    if (event.scopes.indexOf(scope) !== -1) refresh();
   });
 })();

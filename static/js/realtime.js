@@ -1,0 +1,49 @@
+// One Socket.IO connection per page. Push-only: the server sends, pages react.
+// Board scope comes from the page; private events (points, badges) reach only their owner.
+(function () {
+  if (typeof io === "undefined") return;
+  const script = document.currentScript;
+  const transports = script.dataset.websocketOnly === "true" ? ["websocket"] : ["polling", "websocket"];
+  const socket = io({ transports: transports, auth: { scope: script.dataset.scope || "overall" } });
+  const status = document.getElementById("live-status");
+
+  function relay(name) {
+    socket.on(name, function (payload) {
+      document.dispatchEvent(new CustomEvent("arena:" + name, { detail: payload }));
+    });
+  }
+  ["leaderboard_changed", "people_changed"].forEach(relay);
+
+  function toast(title, body, tier) {
+    const box = document.getElementById("toasts");
+    if (!box) return;
+    const item = document.createElement("div");
+    item.className = "toast " + (tier || "");
+    const strong = document.createElement("strong");
+    strong.textContent = title;
+    const text = document.createElement("span");
+    text.textContent = body;
+    item.append(strong, text);
+    box.appendChild(item);
+    setTimeout(function () { item.classList.add("leaving"); }, 5000);
+    setTimeout(function () { item.remove(); }, 5600);
+  }
+
+  socket.on("connect", function () { if (status) status.textContent = "Live: updates as votes arrive."; });
+  socket.on("disconnect", function () { if (status) status.textContent = "Reconnecting…"; });
+  socket.on("points", function (event) {
+    const counter = document.getElementById("my-points");
+    if (counter) counter.textContent = event.points;
+  });
+  socket.on("badge_awarded", function (badge) {
+    toast(badge.icon + " " + badge.name, " · " + badge.tier + " badge earned! " + badge.description, badge.tier);
+  });
+  socket.on("activity", function (event) {
+    const feed = document.getElementById("activity-feed");
+    if (!feed) return;
+    const item = document.createElement("li");
+    item.textContent = event.text;
+    feed.prepend(item);
+    while (feed.children.length > 8) feed.lastElementChild.remove();
+  });
+})();

@@ -1,0 +1,303 @@
+"""Points, consensus, streaks, badges and their replay, on hand-computed histories."""
+
+import dataclasses
+from concurrent.futures import ThreadPoolExecutor
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from sqlalchemy import func, select
+
+from arena import badges, points, voting
+from arena.consensus import consensus_outcome
+from arena.extensions import db
+from arena.models import (
+    Battle,
+    LanguageModel,
+    PointEvent,
+    PointTotal,
+    Response,
+    UserBadge,
+    VoteVerdict,
+)
+from arena.people import rank_for
+from arena.rules import BADGE_KINDS, BadgeRule, default_rules
+from tests.conftest import api_client_for
+from tests.factories import make_voter, make_world
+
+MONDAY = datetime(2026, 11, 2, 12, 0, tzinfo=UTC)
+
+
+def rules_with(**changes):
+    """The shipped rules with some numbers changed, e.g. a daily cap of 3 for votes."""
+    rules = default_rules()
+    cap = changes.pop("vote_cap", None)
+    if cap is not None:
+        vote_rule = dataclasses.replace(rules.points["vote"], daily_cap=cap)
+        rules = dataclasses.replace(rules, points={**rules.points, "vote": vote_rule})
+    return dataclasses.replace(rules, **changes)
+
+
+def old_models(session, days=365):
+    """Make every model old, so discovery points stay out of the arithmetic."""
+    for model in session.scalars(select(LanguageModel)):
+        model.created_at = MONDAY - timedelta(days=days)
+    session.commit()
+
+
+def vote(session, user_id, at, choice="a", community="general", rules=None):
+    battle = voting.serve_battle(session, user_id, community)
+    return voting.cast_vote(session, user_id, battle.token, choice, at=at, rules=rules)
+
+
+def vote_for_model(session, user_id, winner_slug, at, rules=None):
+    """Vote so that the named model wins, whichever side it was served on."""
+    battle = voting.serve_battle(session, user_id, "general")
+    left = session.get(Response, battle.response_a_id).model.slug
+    choice = "a" if left == winner_slug else "b"
+    return voting.cast_vote(session, user_id, battle.token, choice, at=at, rules=rules)
+
+
+def ledger(session, user_id=None):
+    query = select(PointEvent.reason, func.sum(PointEvent.amount)).group_by(PointEvent.reason)
+    if user_id:
+        query = query.where(PointEvent.user_id == user_id)
+    return dict(session.execute(query).tuples().all())
+
+
+def held(session, user_id):
+    return set(session.scalars(select(UserBadge.badge).where(UserBadge.user_id == user_id)))
+
+
+# -- pure rules ------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("outcomes", "expected"),
+    [
+        (["1", "1", "1", "2"], None),  # 4 votes: below min_votes 5
+        (["1", "1", "1", "2", "tie"], "1"),  # 3 of 5 > 50 %
+        (["1", "1", "2", "2", "tie"], None),  # no majority
+        (["tie"] * 5, "tie"),
+    ],
+)
+def test_consensus_needs_enough_votes_and_a_majority(outcomes, expected):
+    assert consensus_outcome(outcomes, min_votes=5, majority=0.5) == expected
+
+
+@pytest.mark.parametrize(
+    ("last_day_offset", "days", "expected"),
+    [(None, 0, 1), (0, 4, 4), (-1, 4, 5), (-2, 4, 1)],
+)
+def test_next_streak(last_day_offset, days, expected):
+    today = MONDAY.date()
+    last = today + timedelta(days=last_day_offset) if last_day_offset is not None else None
+    assert badges.next_streak(last, days, today) == expected
+
+
+def test_badge_progress_and_quality_threshold():
+    quality = BadgeRule("q", "Q", "silver", "*", "quality", "", {"rate": 0.7, "min_votes": 10})
+    activity = badges.Activity({"vote": 10}, 0, verdicts=9, agreements=9, discoveries=0)
+    assert badges.progress(quality, activity) == (9, 10)  # not enough decided votes yet
+    activity.verdicts, activity.agreements = 10, 7
+    assert badges.qualifies(quality, activity)
+    activity.agreements = 6
+    assert not badges.qualifies(quality, activity)
+
+
+def test_ranks_follow_points():
+    rules = default_rules()
+    assert rank_for(0, rules)[0].name == "Newcomer"
+    rank, following = rank_for(120, rules)
+    assert (rank.name, following.name, following.points) == ("Regular", "Judge", 500)
+    assert rank_for(10**6, rules)[1] is None
+
+
+def test_at_least_twenty_badges_of_every_kind_ship():
+    rules = default_rules()
+    assert len(rules.badges) >= 20
+    assert {b.kind for b in rules.badges} == set(BADGE_KINDS)
+    assert {b.tier for b in rules.badges} == {"bronze", "silver", "gold"}
+
+
+# -- histories ---------------------------------------------------------------------------------
+
+
+def test_daily_cap_limits_vote_points_per_utc_day(app):
+    rules = rules_with(vote_cap=3)
+    with app.app_context():
+        make_world(db.session, models=4, prompts=10)
+        old_models(db.session)
+        user, _ = make_voter(db.session)
+        for minute in range(5):
+            vote(db.session, user.id, MONDAY + timedelta(minutes=minute), rules=rules)
+        assert ledger(db.session, user.id) == {"vote": 3}
+        vote(db.session, user.id, MONDAY + timedelta(days=1), rules=rules)
+        assert ledger(db.session, user.id) == {"vote": 4}
+        assert points.total_points(db.session, user.id) == 4
+        sunday_night = MONDAY + timedelta(days=6, hours=11)
+        assert points.points_this_week(db.session, user.id, sunday_night) == 4
+        assert points.points_this_week(db.session, user.id, MONDAY + timedelta(days=7)) == 0
+
+
+def test_streaks_count_consecutive_days_and_restart_after_a_gap(app):
+    streak_3 = BadgeRule("streak-3", "Three Days", "bronze", "*", "streak", "", {"days": 3})
+    rules = rules_with(badges=[streak_3])
+    with app.app_context():
+        make_world(db.session, models=3, prompts=10)
+        user, _ = make_voter(db.session)
+        for day in (0, 1, 3, 4):  # a gap on day 2
+            vote(db.session, user.id, MONDAY + timedelta(days=day), rules=rules)
+            vote(db.session, user.id, MONDAY + timedelta(days=day, hours=3), rules=rules)
+        assert badges.current_streak(db.session, user.id, MONDAY + timedelta(days=4)) == 2
+        assert "streak-3" not in held(db.session, user.id)
+        vote(db.session, user.id, MONDAY + timedelta(days=5), rules=rules)
+        assert badges.current_streak(db.session, user.id, MONDAY + timedelta(days=5)) == 3
+        assert "streak-3" in held(db.session, user.id)
+        assert badges.current_streak(db.session, user.id, MONDAY + timedelta(days=7)) == 0
+
+
+def test_votes_agreeing_with_the_later_consensus_earn_points(app):
+    with app.app_context():
+        make_world(db.session, models=2, prompts=1, communities=("general",))
+        old_models(db.session)
+        voters = [make_voter(db.session, f"voter{n}")[0].id for n in range(6)]
+        winners = ["model-0", "model-0", "model-1", "model-0", "model-1"]
+        for minute, (voter, winner) in enumerate(zip(voters, winners, strict=False)):
+            vote_for_model(db.session, voter, winner, MONDAY + timedelta(minutes=minute))
+        verdicts = dict(db.session.execute(select(VoteVerdict.voter_id, VoteVerdict.agrees)).all())
+        assert verdicts == {
+            voters[0]: True,
+            voters[1]: True,
+            voters[2]: False,
+            voters[3]: True,
+            voters[4]: False,
+        }
+        assert ledger(db.session, voters[0]) == {"vote": 1, "vote_agrees": 2}
+        assert ledger(db.session, voters[2]) == {"vote": 1}
+        # A later vote is judged at once against the consensus that already exists.
+        vote_for_model(db.session, voters[5], "model-0", MONDAY + timedelta(minutes=9))
+        assert ledger(db.session, voters[5]) == {"vote": 1, "vote_agrees": 2}
+
+
+def test_discovery_rewards_the_first_vote_on_a_new_model_only(app):
+    with app.app_context():
+        make_world(db.session, models=2, prompts=3, communities=("general",))
+        first, _ = make_voter(db.session, "first")
+        second, _ = make_voter(db.session, "second")
+        vote(db.session, first.id, MONDAY)
+        vote(db.session, second.id, MONDAY + timedelta(minutes=1))
+        assert ledger(db.session, first.id) == {"vote": 1, "discovery": 6}
+        assert ledger(db.session, second.id) == {"vote": 1}
+        assert "discovery-1" in held(db.session, first.id)
+
+
+def test_weekly_champion_is_crowned_at_the_first_vote_of_the_next_week(app):
+    with app.app_context():
+        make_world(db.session, models=3, prompts=20, communities=("general",))
+        old_models(db.session)
+        keen, _ = make_voter(db.session, "keen")
+        casual, _ = make_voter(db.session, "casual")
+        for minute in range(3):
+            vote(db.session, keen.id, MONDAY + timedelta(minutes=minute))
+        vote(db.session, casual.id, MONDAY + timedelta(hours=1))
+        assert not db.session.scalar(
+            select(UserBadge.id).where(UserBadge.badge == "community-champion")
+        )
+        vote(db.session, casual.id, MONDAY + timedelta(days=7))
+        crowned = db.session.execute(
+            select(UserBadge.user_id, UserBadge.scope).where(
+                UserBadge.badge == "community-champion"
+            )
+        ).all()
+        assert crowned == [(keen.id, "general:2026-W45")]
+        vote(db.session, casual.id, MONDAY + timedelta(days=7, minutes=5))
+        assert (
+            db.session.scalar(
+                select(func.count(UserBadge.id)).where(UserBadge.badge == "community-champion")
+            )
+            == 1
+        )
+
+
+def test_replaying_votes_reproduces_ledger_verdicts_and_badges(app):
+    def snapshot():
+        return (
+            sorted(
+                db.session.execute(
+                    select(
+                        PointEvent.user_id,
+                        PointEvent.reason,
+                        PointEvent.amount,
+                        PointEvent.ref_type,
+                        PointEvent.ref_id,
+                    )
+                ).all()
+            ),
+            sorted(db.session.execute(select(VoteVerdict.vote_id, VoteVerdict.agrees)).all()),
+            sorted(
+                db.session.execute(
+                    select(UserBadge.user_id, UserBadge.badge, UserBadge.scope)
+                ).all()
+            ),
+            sorted(
+                db.session.execute(
+                    select(
+                        PointTotal.user_id, PointTotal.board, PointTotal.scope, PointTotal.points
+                    )
+                ).all()
+            ),
+        )
+
+    with app.app_context():
+        make_world(db.session, models=3, prompts=2, communities=("general",))
+        # 5 voters x 6 pairs (3 models, 2 prompts): every pair reaches the 5 votes of consensus.
+        voters = [make_voter(db.session, f"voter{n}")[0].id for n in range(5)]
+        for step in range(30):
+            at = MONDAY + timedelta(days=step // 3, minutes=step)
+            vote(db.session, voters[step % 5], at, choice=("a", "b", "tie")[step % 3])
+        live = snapshot()
+        assert live[1] and live[2]  # the history did produce verdicts and badges
+        result = app.test_cli_runner().invoke(args=["arena", "rebuild-points", "--replay-votes"])
+        assert result.exit_code == 0, result.output
+        assert snapshot() == live
+
+
+def test_rebuild_points_restores_corrupted_totals(app, api):
+    for _ in range(3):
+        api.vote(api.battle()["token"])
+    with app.app_context():
+        live = sorted(
+            db.session.execute(
+                select(PointTotal.user_id, PointTotal.scope, PointTotal.points)
+            ).all()
+        )
+        db.session.execute(PointTotal.__table__.update().values(points=999))
+        db.session.commit()
+    assert "Rebuilt" in app.test_cli_runner().invoke(args=["arena", "rebuild-points"]).output
+    with app.app_context():
+        assert (
+            sorted(
+                db.session.execute(
+                    select(PointTotal.user_id, PointTotal.scope, PointTotal.points)
+                ).all()
+            )
+            == live
+        )
+
+
+def test_concurrent_votes_award_each_badge_once(any_app, any_world):
+    client = api_client_for(any_app)
+    battles = [client.battle()["token"] for _ in range(12)]
+    with ThreadPoolExecutor(6) as pool:
+        statuses = list(pool.map(lambda token: client.vote(token, "a").status_code, battles))
+    assert statuses == [200] * 12
+    with any_app.app_context():
+        awarded = (
+            db.session.execute(select(UserBadge.badge, func.count()).group_by(UserBadge.badge))
+            .tuples()
+            .all()
+        )
+        assert dict(awarded) == {"first-vote": 1, "votes-10": 1, "discovery-1": 1}
+        assert ledger(db.session)["vote"] == 12
+        user_id = db.session.scalar(select(Battle.voter_id))
+        assert points.total_points(db.session, user_id) == 12 + 3 * 4  # 4 brand-new models
