@@ -6,11 +6,13 @@ import json
 import click
 from flask import Flask, current_app
 from flask.cli import AppGroup
+from sqlalchemy import select
 
-from arena import accounts, gamification, points, ratings, seeding
+from arena import accounts, gamification, points, ratings, realtime, seeding
 from arena.errors import ArenaError
 from arena.extensions import db
 from arena.leaderboard import model_leaderboard
+from arena.models import OVERALL, Community
 from arena.rules import default_rules
 from arena.voting import find_community
 
@@ -39,6 +41,8 @@ def seed_command():
 def rebuild_ratings_command():
     """Replay the vote log into the ratings table."""
     count = ratings.rebuild_ratings(db.session)
+    scopes = [OVERALL, *db.session.scalars(select(Community.slug))]
+    realtime.publish([("leaderboard_changed", {"scopes": scopes})])  # via Redis when configured
     click.echo(f"Replayed {count} votes into the ratings.")
 
 

@@ -42,14 +42,19 @@ def postgres_url():
     return POSTGRES_URL
 
 
-@pytest.fixture
-def redis_url():
+def require_redis() -> None:
+    """Skip without TEST_REDIS_URL; fail when it is set but Redis does not answer."""
     if not REDIS_URL:
         pytest.skip("TEST_REDIS_URL is not set: Redis tests skipped")
     try:
         redis.Redis.from_url(REDIS_URL).ping()
     except redis.RedisError as error:
         pytest.fail(f"TEST_REDIS_URL is set but Redis is unreachable: {error}")
+
+
+@pytest.fixture
+def redis_url():
+    require_redis()
     return REDIS_URL
 
 

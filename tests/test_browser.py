@@ -6,16 +6,13 @@ The site runs as `flask --app wsgi run` on a fresh SQLite database (migrated and
 import itertools
 import os
 import re
-import socket
-import subprocess
-import sys
-import time
-import urllib.request
 import uuid
 from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
+
+from tests.servers import app_environment, flask_run_command, running_server
 
 pytestmark = pytest.mark.browser
 
@@ -24,52 +21,17 @@ ARTIFACTS = PROJECT / "test-artifacts"
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run"]
 CHROMIUM_ARGS += ["--disable-background-networking", "--disable-component-update", "--disable-sync"]
-FLASK_RUN = ["-m", "flask", "--app", "wsgi", "run", "--host", "127.0.0.1"]
 LOCAL_HOSTS = {"127.0.0.1", "localhost"}
-NO_PROXY = urllib.request.build_opener(urllib.request.ProxyHandler({}))
 ARENA_URL = re.compile(r"/arena(\?.*)?$")  # a battle page, any community
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 @pytest.fixture(scope="module")
 def base_url(tmp_path_factory):
-    """The seeded site, served by `flask run` in a subprocess for this module."""
+    """The seeded site, served by the README's `flask run` in a subprocess for this module."""
     tmp = tmp_path_factory.mktemp("browser")
-    port = _free_port()
-    env = {k: v for k, v in os.environ.items() if k not in ("REDIS_URL", "SECRET_KEY")}
-    env.update(DATABASE_URL=f"sqlite:///{tmp / 'arena.sqlite3'}", ARENA_AUTO_SETUP="1")
-    log = open(tmp / "server.log", "w+")  # noqa: SIM115 - closed below
-    server = subprocess.Popen(
-        [sys.executable, *FLASK_RUN, "--port", str(port)],
-        cwd=PROJECT,
-        env=env,
-        stdout=log,
-        stderr=subprocess.STDOUT,
-    )
-    url = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                with NO_PROXY.open(url + "/", timeout=2) as response:
-                    if response.status == 200:
-                        break
-            except OSError:
-                pass
-            if server.poll() is not None or time.monotonic() > deadline:
-                log.seek(0)
-                pytest.fail(f"The server did not start:\n{log.read()[-3000:]}")
-            time.sleep(0.3)
+    env = app_environment(DATABASE_URL=f"sqlite:///{tmp / 'arena.sqlite3'}", ARENA_AUTO_SETUP="1")
+    with running_server(flask_run_command(), env, tmp / "server.log") as url:
         yield url
-    finally:
-        server.terminate()
-        server.wait(timeout=10)
-        log.close()
 
 
 @pytest.fixture(scope="module")
