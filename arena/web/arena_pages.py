@@ -1,6 +1,6 @@
 """The blind voting pages: a battle, the vote form, and the reveal."""
 
-from flask import Blueprint, redirect, render_template, request, url_for
+from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
 from arena import realtime, voting
@@ -54,6 +54,14 @@ def arena():
 def vote(token: str):
     outcome = voting.cast_vote(db.session, current_user.id, token, request.form.get("choice", ""))
     realtime.publish(outcome.events)
+    # The page navigates away now, so its socket would miss the toast: carry badges over.
+    for name, payload in outcome.events:
+        if name == "badge_awarded" and payload["user_id"] == current_user.id:
+            flash(
+                f"{payload['icon']} {payload['name']}|{payload['tier']} badge earned! "
+                f"{payload['description']}",
+                f"badge {payload['tier']}",
+            )
     return redirect(url_for("arena.result", token=token))
 
 

@@ -29,6 +29,11 @@
     setTimeout(function () { item.remove(); }, 5600);
   }
 
+  document.querySelectorAll("#toasts .toast").forEach(function (item) {
+    setTimeout(function () { item.classList.add("leaving"); }, 6000);
+    setTimeout(function () { item.remove(); }, 6600);
+  });
+
   socket.on("connect", function () { if (status) status.textContent = "Live: updates as votes arrive."; });
   socket.on("disconnect", function () { if (status) status.textContent = "Reconnecting…"; });
   socket.on("points", function (event) {
