@@ -117,6 +117,10 @@ def test_newcomer_votes_ten_times_by_keyboard(browser, base_url):
     revealed = set()
     for number, key in enumerate(itertools.islice(itertools.cycle("abtx"), 10)):
         revealed.update(vote_with_key(page, key))
+        if number == 0:  # the first vote earns a badge, shown as a toast on the result page
+            assert "First Vote" in page.locator("#toasts").inner_text()
+        if number == 9:
+            assert "Warming Up" in page.locator("#toasts").inner_text()
         if number < 9:
             page.keyboard.press("n")
             page.wait_for_url(ARENA_URL)

@@ -114,6 +114,24 @@ def test_vote_through_the_page(browser_client, app):
         assert db.session.scalar(select(Vote.choice)) == "both_bad"
 
 
+def test_badges_earned_by_a_page_vote_show_on_the_result_page(browser_client):
+    page = browser_client.get("/arena").get_data(as_text=True)
+    token = re.search(r'action="/arena/([^/]+)/vote"', page).group(1)
+    csrf = csrf_token(browser_client, "/")
+    result = browser_client.post(
+        f"/arena/{token}/vote", data={"choice": "a", "csrf_token": csrf}, follow_redirects=True
+    ).get_data(as_text=True)
+    toasts = result.split('id="toasts"')[1].split("</div>\n  <footer")[0]
+    assert "First Vote" in toasts and 'class="toast bronze"' in toasts
+    assert (
+        "First Vote"
+        not in browser_client.get("/profile")
+        .get_data(as_text=True)
+        .split('id="toasts"')[1]
+        .split("<footer")[0]
+    )  # shown once
+
+
 def test_page_vote_errors_change_nothing(browser_client, app):
     page = browser_client.get("/arena").get_data(as_text=True)
     token = re.search(r'action="/arena/([^/]+)/vote"', page).group(1)
