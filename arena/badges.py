@@ -6,6 +6,7 @@ from datetime import date, datetime, timedelta
 from sqlalchemy import Integer, cast, func, select, true
 from sqlalchemy.orm import Session
 
+from arena.chat_models import SharedChat
 from arena.clock import utc_date, week_key, week_start
 from arena.models import Community, PointEvent, UserBadge, Vote, VoteVerdict, VotingStreak
 from arena.rules import BadgeRule, Rules
@@ -107,11 +108,17 @@ def activity_of(
     discoveries = session.scalar(
         select(func.count()).where(PointEvent.user_id == user_id, PointEvent.reason == "discovery")
     )
+    shared = session.scalar(
+        select(func.count()).where(
+            SharedChat.contributor_id == user_id, SharedChat.created_at <= at
+        )
+    )
     return Activity(
         actions={
             "vote": sum(choices.values()),
             "vote_tie": choices.get("tie", 0),
             "vote_both_bad": choices.get("both_bad", 0),
+            "share_chat": shared,
         },
         streak_days=current_streak(session, user_id, at),
         verdicts=verdicts[0],

@@ -2,13 +2,15 @@
 
 import functools
 import json
+from pathlib import Path
 
 import click
 from flask import Flask, current_app
 from flask.cli import AppGroup
 from sqlalchemy import select
 
-from arena import accounts, gamification, points, ratings, realtime, seeding
+from arena import accounts, gamification, points, ratings, realtime, seeding, sharing
+from arena.chat_formats import parse_chat_file
 from arena.errors import ArenaError
 from arena.extensions import db
 from arena.leaderboard import model_leaderboard
@@ -17,6 +19,7 @@ from arena.rules import default_rules
 from arena.voting import find_community
 
 arena_cli = AppGroup("arena", help="Crowd Arena administration.")
+CLI_MAX_BYTES = 256 * 1024 * 1024  # bulk loads may be larger than web uploads
 
 
 def _fail_on_domain_error(func):
@@ -59,6 +62,33 @@ def rebuild_points_command(replay_votes):
         click.echo(f"Replayed {count} votes into points, verdicts, streaks and badges.")
     totals = points.rebuild_totals(db.session)
     click.echo(f"Rebuilt {totals} point totals from the ledger.")
+
+
+@arena_cli.command("import-chats")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False))
+@click.option("--user", "username", required=True, help="The contributor.")
+@click.option("--community", required=True, help="Community slug.")
+@click.option("--licence", type=click.Choice(list(sharing.LICENCES)), default="CC0-1.0")
+@click.option("--tags", default="", help="Comma-separated tags.")
+@_fail_on_domain_error
+def import_chats_command(file, username, community, licence, tags):
+    """Scrub and publish a chat export in bulk (whole file or nothing)."""
+    user = accounts.require_user(db.session, username)
+    raw = Path(file).read_bytes()
+    options = sharing.SharingOptions(community, licence, [t for t in tags.split(",") if t.strip()])
+    total = len(parse_chat_file(raw, max_bytes=CLI_MAX_BYTES))
+    with click.progressbar(length=total, label="Scrubbing and publishing") as bar:
+        result = sharing.publish(
+            db.session, user.id, raw, options, progress=bar.update, max_bytes=CLI_MAX_BYTES
+        )
+    realtime.publish(result.events)
+    published = result.published
+    click.echo(
+        f"Published {len(published)} chats ({sum(c.pairs for c in published)} blind pairs); "
+        f"{len(result.chats) - len(published)} duplicates skipped."
+    )
+    redacted = ", ".join(f"{count} {kind}" for kind, count in sorted(result.redactions().items()))
+    click.echo(f"Redacted: {redacted or 'nothing'}.")
 
 
 @arena_cli.command("leaderboard")

@@ -1,4 +1,6 @@
-"""Engine set-up per backend and the write-transaction helper both run modes share."""
+"""Engine set-up per backend and the write-transaction helpers both run modes share."""
+
+from contextlib import contextmanager
 
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
@@ -45,5 +47,13 @@ def begin_write(session: Session) -> None:
     session.connection(execution_options={SQLITE_WRITE_OPTION: True})
 
 
-def is_postgresql(session: Session) -> bool:
-    return session.get_bind().dialect.name == "postgresql"
+@contextmanager
+def write_transaction(session: Session):
+    """One write transaction: committed when the block ends, rolled back on any error."""
+    begin_write(session)
+    try:
+        yield session
+        session.commit()
+    except BaseException:
+        session.rollback()
+        raise

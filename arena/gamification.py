@@ -6,10 +6,11 @@ Everything here depends only on facts up to the vote (ids <= the vote's, its cre
 
 from datetime import datetime, timedelta
 
-from sqlalchemy import delete, exists, or_, select
+from sqlalchemy import delete, exists, func, or_, select
 from sqlalchemy.orm import Session
 
 from arena import badges, consensus, points
+from arena.chat_models import SharedChat
 from arena.clock import as_utc
 from arena.models import (
     OVERALL,
@@ -130,19 +131,40 @@ def _events(session, point_awards, badge_awards, community_slug: str, at) -> lis
     return events
 
 
+def _last_vote_id(session: Session, at: datetime) -> int:
+    return session.scalar(select(func.coalesce(func.max(Vote.id), 0)).where(Vote.created_at <= at))
+
+
+def after_chat_shared(session: Session, chat: SharedChat, rules: Rules) -> list[tuple]:
+    """Badges for sharing (first chat, 10 chats), as of the moment the chat was shared."""
+    at = as_utc(chat.created_at)
+    awards = badges.award_activity_badges(
+        session, rules, chat.contributor_id, _last_vote_id(session, at), at
+    )
+    return _events(session, [], awards, chat.community.slug, at)
+
+
 def replay_votes(session: Session, rules: Rules) -> int:
-    """Re-derive vote points, verdicts, streaks and badges from the vote log; returns votes."""
+    """Re-derive vote points, verdicts, streaks and badges from the vote log and shared chats,
+    in the order they happened; returns the number of votes replayed."""
     session.execute(delete(PointEvent).where(PointEvent.reason.in_(VOTE_REASONS)))
     for table in (VoteVerdict, UserBadge, VotingStreak):
         session.execute(delete(table))
     session.flush()
     communities = {c.id: c for c in session.scalars(select(Community))}
-    vote_ids = session.scalars(select(Vote.id).where(Vote.voter_id.isnot(None)).order_by(Vote.id))
-    count = 0
-    for vote_id in vote_ids.all():
-        vote = session.get(Vote, vote_id)
-        after_vote(session, vote, communities[vote.community_id], rules)
-        count += 1
+    votes = session.scalars(select(Vote.id).where(Vote.voter_id.isnot(None))).all()
+    chats = session.execute(select(SharedChat.created_at, SharedChat.id)).all()
+    # Votes in id order; each chat right after the last vote it saw when it was shared.
+    timeline = sorted(
+        [(vote_id, 0, vote_id) for vote_id in votes]
+        + [(_last_vote_id(session, as_utc(t)), 1, chat_id) for t, chat_id in chats]
+    )
+    for _, kind, row_id in timeline:
+        if kind == 0:
+            vote = session.get(Vote, row_id)
+            after_vote(session, vote, communities[vote.community_id], rules)
+        else:
+            after_chat_shared(session, session.get(SharedChat, row_id), rules)
     session.commit()
     points.rebuild_totals(session)
-    return count
+    return len(votes)

@@ -18,7 +18,7 @@ from sqlalchemy import (
     UniqueConstraint,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
-from sqlalchemy.sql import false
+from sqlalchemy.sql import false, true
 
 OVERALL = "overall"
 CHOICES = ("a", "b", "tie", "both_bad")
@@ -119,6 +119,9 @@ class Prompt(Base):
     text: Mapped[str] = mapped_column(Text)
     # Earlier turns shown as context: [{"role": "user"|"assistant", "content": str}, ...]
     context: Mapped[list] = mapped_column(JSON, default=list)
+    # Prompts mined from a shared chat leave the queue when the chat is withdrawn.
+    shared_chat_id: Mapped[int | None] = mapped_column(ForeignKey("shared_chats.id"), index=True)
+    is_active: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true())
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
     community: Mapped[Community] = relationship()

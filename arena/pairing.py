@@ -29,7 +29,11 @@ def community_model_ids(session: Session, community_id: int) -> list[int]:
             select(Response.model_id)
             .join(Prompt, Prompt.id == Response.prompt_id)
             .join(LanguageModel, LanguageModel.id == Response.model_id)
-            .where(Prompt.community_id == community_id, LanguageModel.is_active.is_(True))
+            .where(
+                Prompt.community_id == community_id,
+                Prompt.is_active.is_(True),
+                LanguageModel.is_active.is_(True),
+            )
             .distinct()
         )
     )
@@ -95,7 +99,11 @@ def _pair_for_model(session, pool: _Pool, model_id: int, allow_seen=False) -> Pa
         session.scalars(
             select(Response.prompt_id)
             .join(Prompt, Prompt.id == Response.prompt_id)
-            .where(Response.model_id == model_id, Prompt.community_id == pool.community_id)
+            .where(
+                Response.model_id == model_id,
+                Prompt.community_id == pool.community_id,
+                Prompt.is_active.is_(True),
+            )
         )
     )
     pool.rng.shuffle(prompt_ids)

@@ -7,7 +7,7 @@ from pathlib import Path
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from arena.database import begin_write
+from arena.database import write_transaction
 from arena.models import Community, LanguageModel, Prompt, Response, Vote
 from arena.ratings import rebuild_ratings
 
@@ -35,16 +35,11 @@ def seed(session: Session, seeds_dir: str | Path) -> SeedReport:
     """Add whatever of seeds/ is missing; a second run adds nothing."""
     seeds_dir = Path(seeds_dir)
     report = SeedReport()
-    begin_write(session)
-    try:
+    with write_transaction(session):
         communities = _seed_communities(session, seeds_dir, report)
         models = _seed_models(session, seeds_dir, report)
         prompts = _seed_prompts(session, seeds_dir, communities, models, report)
         _seed_votes(session, seeds_dir, prompts, models, report)
-        session.commit()
-    except Exception:
-        session.rollback()
-        raise
     if report.votes:
         rebuild_ratings(session)
     return report

@@ -8,7 +8,7 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from arena import gamification, pairing, ratings
-from arena.database import begin_write
+from arena.database import write_transaction
 from arena.errors import Conflict, InvalidInput, NotFound, NothingToServe
 from arena.models import CHOICES, Battle, Community, LanguageModel, Response, Vote, utcnow
 from arena.rules import Rules, default_rules
@@ -35,8 +35,7 @@ def find_community(session: Session, slug: str | None) -> Community:
 
 def serve_battle(session: Session, voter_id: int, community_slug: str | None = None) -> Battle:
     """Create a battle for this voter; the left/right order is a coin flip the voter can't see."""
-    begin_write(session)
-    try:
+    with write_transaction(session):
         community = find_community(session, community_slug)
         pair = pairing.choose_pair(session, community.id, voter_id)
         if pair is None:
@@ -54,10 +53,6 @@ def serve_battle(session: Session, voter_id: int, community_slug: str | None = N
         )
         session.add(battle)
         pairing.record_exposure(session, community.id, pair.model_ids)
-        session.commit()
-    except Exception:
-        session.rollback()
-        raise
     return battle
 
 
@@ -84,15 +79,10 @@ def cast_vote(
     """
     if choice not in CHOICES:
         raise InvalidInput(f"choice must be one of {', '.join(CHOICES)}.")
-    begin_write(session)
-    try:
+    with write_transaction(session):
         outcome = _record_vote(
             session, voter_id, token, choice, at or utcnow(), rules or default_rules()
         )
-        session.commit()
-    except Exception:
-        session.rollback()
-        raise
     return outcome
 
 

@@ -12,6 +12,7 @@ from urllib.parse import urlsplit
 
 import pytest
 
+from tests.chat_exports import export, two_model_chat
 from tests.servers import app_environment, flask_run_command, running_server
 
 pytestmark = pytest.mark.browser
@@ -175,4 +176,54 @@ def test_screenshots_for_humans(browser, base_url):
     page.screenshot(path=ARTIFACTS / "leaderboard.png", full_page=True)
     for name in ("arena.png", "result.png", "leaderboard.png"):
         assert (ARTIFACTS / name).stat().st_size > 10_000
+    context.close()
+
+
+SELECT_TEXT = """([needle]) => {
+    const box = [...document.querySelectorAll('.message-text')]
+        .find(el => el.textContent.includes(needle));
+    const walker = document.createTreeWalker(box, NodeFilter.SHOW_TEXT);
+    let node;
+    while ((node = walker.nextNode())) {
+        const at = node.textContent.indexOf(needle);
+        if (at >= 0) {
+            const range = document.createRange();
+            range.setStart(node, at);
+            range.setEnd(node, at + needle.length);
+            const selection = window.getSelection();
+            selection.removeAllRanges();
+            selection.addRange(range);
+            return true;
+        }
+    }
+    return false;
+}"""
+
+
+def test_share_a_chat_with_hand_redaction(browser, base_url, tmp_path):
+    """Upload an export, see the e-mail highlighted, redact a name by hand, publish."""
+    question = "🍞 Ask Bob Smith (bob@contoso-mail.org) why my starter is flat?"
+    chat = two_model_chat("Sourdough", question)
+    upload = tmp_path / "export.json"
+    upload.write_bytes(export(chat))
+    context = browser.new_context()
+    page = context.new_page()
+    seen = watch(page)
+    sign_up(page, base_url)
+    page.goto(base_url + "/chats/new")
+    page.set_input_files("#file", str(upload))
+    page.get_by_role("button", name="Preview").click()
+    page.wait_for_url("**/chats/drafts/*")
+    assert page.locator("mark.pii[title=EMAIL]").inner_text() == "bob@contoso-mail.org"
+    assert page.evaluate(SELECT_TEXT, ["Bob Smith"])
+    page.get_by_role("button", name="Redact selection").click()
+    assert "1 hand-marked" in page.locator("#manual-count").inner_text()
+    page.select_option("#community", "general")
+    page.get_by_role("button", name=re.compile("Publish")).click()
+    page.wait_for_url("**/chats")
+    assert "Published 1 chat(s) with 1 blind pair(s)" in page.content()
+    shared = page.request.get(base_url + "/api/v1/chats").json()
+    stored = shared["chats"][0]["messages"][0]["content"]
+    assert stored == "🍞 Ask [REDACTED] ([EMAIL]) why my starter is flat?"
+    assert not seen["errors"], seen["errors"]
     context.close()

@@ -7,13 +7,14 @@ from arena.models import User
 
 
 def register_blueprints(app: Flask) -> None:
-    from arena.web import api, arena_pages, auth, errors, pages, people_pages, sockets
+    from arena.web import api, arena_pages, auth, chats, errors, pages, people_pages, sockets
 
     app.register_blueprint(pages.blueprint)
     app.register_blueprint(auth.blueprint)
     app.register_blueprint(arena_pages.blueprint)
     app.register_blueprint(api.blueprint)
     app.register_blueprint(people_pages.blueprint)
+    app.register_blueprint(chats.blueprint)
     # The API checks CSRF itself: bearer tokens need none, browser sessions send X-CSRFToken.
     csrf.exempt(api.blueprint)
     errors.register(app)

@@ -1,14 +1,18 @@
 """JSON API v1. Bearer tokens or the browser session (with an X-CSRFToken header)."""
 
+import json
+
 from flask import Blueprint, abort, g, jsonify, request
 from flask_login import current_user
 
-from arena import accounts, people, realtime, voting
+from arena import accounts, people, realtime, sharing, voting
 from arena.errors import InvalidInput
 from arena.extensions import csrf, db, limiter
+from arena.feedback_stats import feedback_stats
 from arena.leaderboard import model_leaderboard
 from arena.models import utcnow
 from arena.rules import default_rules
+from arena.web import chats
 
 blueprint = Blueprint("api", __name__, url_prefix="/api/v1")
 
@@ -42,6 +46,12 @@ def _json_body() -> dict:
     return body
 
 
+def _community_arg() -> str | None:
+    """The ?community= slug, checked to exist (404 otherwise); None for overall."""
+    slug = request.args.get("community") or None
+    return voting.find_community(db.session, slug).slug if slug else None
+
+
 def _rate_key() -> str:
     user = g.get("api_user")
     return f"user:{user.id}" if user else request.remote_addr or "anonymous"
@@ -49,9 +59,7 @@ def _rate_key() -> str:
 
 @blueprint.get("/leaderboard")
 def leaderboard():
-    slug = request.args.get("community") or None
-    if slug:
-        slug = voting.find_community(db.session, slug).slug
+    slug = _community_arg()
     return jsonify(model_leaderboard(db.session, slug))
 
 
@@ -96,8 +104,59 @@ def me():
 def people_board():
     board = request.args.get("board", "contributors")
     period = request.args.get("period", "all")
-    slug = request.args.get("community") or None
-    if slug:
-        slug = voting.find_community(db.session, slug).slug
+    slug = _community_arg()
     rows = people.people_board(db.session, board, period, slug, utcnow())
     return jsonify(board=board, period=period, community=slug, people=rows)
+
+
+def _chat_upload() -> tuple[bytes, sharing.SharingOptions]:
+    """A multipart upload (file + fields) or a JSON body {"community", "licence", "chats", ...}."""
+    if request.files:
+        return chats.uploaded_file_bytes(), chats.options_from_form()
+    body = _json_body()
+    if "chats" not in body:
+        raise InvalidInput(
+            "Send the export under 'chats' in a JSON body, or upload it as a file field."
+        )
+    options = sharing.SharingOptions(
+        community=body.get("community") or "",
+        licence=body.get("licence") or "",
+        tags=body.get("tags") or [],
+        notes=body.get("notes") or "",
+    )
+    return json.dumps(body["chats"]).encode(), options
+
+
+@blueprint.post("/chats")
+@limiter.limit("30/hour", key_func=_rate_key)
+def share_chats():
+    user = _require_user()
+    raw, options = _chat_upload()
+    result = sharing.publish(db.session, user.id, raw, options)
+    realtime.publish(result.events)
+    status = 201 if result.published else 200
+    return jsonify(
+        chats=[
+            {
+                "id": c.chat_id,
+                "title": c.title,
+                "duplicate": c.duplicate,
+                "pairs": c.pairs,
+                "redactions": c.redactions,
+            }
+            for c in result.chats
+        ],
+        redactions=result.redactions(),
+    ), status
+
+
+@blueprint.get("/chats")
+def my_chats():
+    user = _require_user()
+    return jsonify(sharing.export_contributions(db.session, user.id))
+
+
+@blueprint.get("/feedback-stats")
+def feedback_statistics():
+    slug = _community_arg()
+    return jsonify(feedback_stats(db.session, slug))

@@ -1,0 +1,130 @@
+"""Sharing chats: upload, preview with redactions, publish, withdraw, export; feedback page."""
+
+import json
+
+from flask import Blueprint, Response, flash, redirect, render_template, request, url_for
+from flask_login import current_user, login_required
+
+from arena import realtime, sharing
+from arena.errors import InvalidInput
+from arena.extensions import db, limiter
+from arena.feedback_stats import feedback_stats
+from arena.voting import find_community
+from arena.web.pages import all_communities
+
+blueprint = Blueprint("chats", __name__)
+MAX_UPLOAD_BYTES = 8 * 1024 * 1024
+
+
+def uploaded_file_bytes() -> bytes:
+    upload = request.files.get("file")
+    if upload is None or not upload.filename:
+        raise InvalidInput("Choose a chat export file (.json or .jsonl) to upload.")
+    raw = upload.read(MAX_UPLOAD_BYTES + 1)
+    if len(raw) > MAX_UPLOAD_BYTES:
+        raise InvalidInput(f"The file is larger than {MAX_UPLOAD_BYTES // (1024 * 1024)} MB.")
+    return raw
+
+
+def options_from_form() -> sharing.SharingOptions:
+    tags = [tag for tag in (request.form.get("tags") or "").split(",") if tag.strip()]
+    return sharing.SharingOptions(
+        community=request.form.get("community", ""),
+        licence=request.form.get("licence", ""),
+        tags=tags,
+        notes=request.form.get("notes", ""),
+    )
+
+
+def manual_spans_from_form() -> dict:
+    """{"<chat number>:<message id>": [[start, end], ...]} from the preview's hidden field."""
+    try:
+        marked = json.loads(request.form.get("manual") or "{}")
+        return {
+            (int(key.split(":", 1)[0]), key.split(":", 1)[1]): [(int(s), int(e)) for s, e in spans]
+            for key, spans in marked.items()
+        }
+    except (ValueError, TypeError, AttributeError, IndexError):
+        raise InvalidInput(
+            "The hand-marked redactions could not be read; please mark again."
+        ) from None
+
+
+@blueprint.get("/chats")
+@login_required
+def mine():
+    return render_template("chats.html", chats=sharing.contributions(db.session, current_user.id))
+
+
+@blueprint.route("/chats/new", methods=["GET", "POST"])
+@login_required
+@limiter.limit("20/hour", methods=["POST"])
+def upload():
+    if request.method == "POST":
+        token = sharing.save_draft(db.session, current_user.id, uploaded_file_bytes())
+        return redirect(url_for("chats.draft", token=token))
+    return render_template("chat_upload.html")
+
+
+@blueprint.get("/chats/drafts/<token>")
+@login_required
+def draft(token: str):
+    saved = sharing.load_draft(db.session, current_user.id, token)
+    return render_template(
+        "chat_preview.html",
+        token=token,
+        chats=sharing.preview(db.session, saved.raw),
+        communities=all_communities(),
+        licences=sharing.LICENCES,
+    )
+
+
+@blueprint.post("/chats/drafts/<token>/publish")
+@login_required
+def publish(token: str):
+    saved = sharing.load_draft(db.session, current_user.id, token)
+    result = sharing.publish(
+        db.session,
+        current_user.id,
+        saved.raw,
+        options_from_form(),
+        manual=manual_spans_from_form(),
+        draft_token=token,
+    )
+    realtime.publish(result.events)
+    published = result.published
+    flash(
+        f"Published {len(published)} chat(s) with {sum(r.pairs for r in published)} blind pair(s); "
+        f"{len(result.chats) - len(published)} already shared before. Thank you!",
+        "success",
+    )
+    return redirect(url_for("chats.mine"))
+
+
+@blueprint.post("/chats/<int:chat_id>/withdraw")
+@login_required
+def withdraw(chat_id: int):
+    sharing.withdraw(db.session, current_user.id, chat_id)
+    flash("Withdrawn: its pairs left the arena and its text was deleted.", "success")
+    return redirect(url_for("chats.mine"))
+
+
+@blueprint.get("/chats/export.json")
+@login_required
+def export():
+    body = json.dumps(sharing.export_contributions(db.session, current_user.id), indent=1)
+    return Response(
+        body,
+        mimetype="application/json",
+        headers={"Content-Disposition": "attachment; filename=crowd-arena-my-chats.json"},
+    )
+
+
+@blueprint.get("/feedback")
+def feedback():
+    slug = request.args.get("community") or None
+    community = find_community(db.session, slug) if slug else None
+    stats = feedback_stats(db.session, community.slug if community else None)
+    return render_template(
+        "feedback.html", stats=stats, community=community, communities=all_communities()
+    )

@@ -1,0 +1,82 @@
+"""False positives of the personal-data detector on the seed answers.
+
+Usage: python bench/redaction_false_positives.py [--samples N] [--kind KIND]
+The seed answers are published benchmark answers with no real personal data in them, so every
+find is a false positive (or a public example such as a well-known hotline). Prints finds per
+kind, how many answers had any, a sample of finds in context, and the time taken; also counts
+answers that identify their model (arena.identity), which the seed build already filtered.
+"""
+
+import argparse
+import collections
+import json
+import random
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from arena.identity import identifying_phrase  # noqa: E402
+from arena.redact import analyzer, find_personal_data  # noqa: E402
+
+
+def seed_answers() -> list[tuple[str, str, str]]:
+    answers = []
+    for path in sorted((ROOT / "seeds" / "prompts").glob("*.jsonl")):
+        for line in path.read_text(encoding="utf-8").splitlines():
+            prompt = json.loads(line)
+            for model, text in prompt["answers"].items():
+                answers.append((prompt["external_id"], model, text))
+    return answers
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--samples", type=int, default=5, help="finds shown per kind")
+    parser.add_argument("--kind", help="show every find of this kind")
+    args = parser.parse_args()
+
+    answers = seed_answers()
+    started = time.perf_counter()
+    analyzer()
+    built = time.perf_counter()
+    finds: dict[str, list[str]] = collections.defaultdict(list)
+    answers_with_finds, slowest = 0, (0.0, "")
+    for external_id, model, text in answers:
+        before = time.perf_counter()
+        hits = find_personal_data(text)
+        slowest = max(slowest, (time.perf_counter() - before, f"{external_id} {model}"))
+        answers_with_finds += bool(hits)
+        for hit in hits:
+            context = text[max(0, hit.start - 30) : hit.end + 30].replace("\n", " ")
+            finds[hit.kind].append(
+                f"{external_id} {model}: ...{context}... -> {text[hit.start : hit.end]!r}"
+            )
+    finished = time.perf_counter()
+
+    characters = sum(len(text) for _, _, text in answers)
+    print(f"{len(answers)} seed answers, {characters:,} characters")
+    print(f"analyzer built in {built - started:.2f} s; scanned in {finished - built:.1f} s")
+    print(f"slowest answer: {slowest[0] * 1000:.0f} ms ({slowest[1]})")
+    print(f"answers with any find: {answers_with_finds} ({answers_with_finds / len(answers):.2%})")
+    print("finds per kind:", dict(sorted((kind, len(v)) for kind, v in finds.items())) or "none")
+    rng = random.Random(0)
+    for kind, examples in sorted(finds.items()):
+        shown = (
+            examples
+            if kind == args.kind
+            else rng.sample(examples, min(args.samples, len(examples)))
+        )
+        print(f"\n{kind} ({len(examples)}):")
+        for example in shown:
+            print("  ", example)
+    identifying = [(e, m, identifying_phrase(t)) for e, m, t in answers if identifying_phrase(t)]
+    print(f"\nanswers that identify their model: {len(identifying)}")
+    for external_id, model, phrase in identifying[: args.samples]:
+        print(f"   {external_id} {model}: {phrase!r}")
+
+
+if __name__ == "__main__":
+    main()
