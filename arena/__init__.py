@@ -5,7 +5,7 @@ from pathlib import Path
 from flask import Flask
 from flask_migrate import upgrade
 
-from arena import chat_models  # noqa: F401 - registers the shared-chat tables
+from arena import chat_models, library_models  # noqa: F401 - registers their tables
 from arena.config import PROJECT_ROOT, load_config
 from arena.database import configure_engine
 from arena.extensions import csrf, db, limiter, login_manager, migrate, socketio

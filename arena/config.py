@@ -47,6 +47,11 @@ def load_config(overrides: dict | None = None) -> dict:
         # Embedded default: migrate and seed on start so one command gives a working arena.
         "AUTO_SETUP": os.environ.get("ARENA_AUTO_SETUP", "1") == "1",
         "SEEDS_DIR": str(PROJECT_ROOT / "seeds"),
+        # Model backends and the moderation hook of custom prompts (data; keys come from env).
+        "BACKENDS_FILE": os.environ.get(
+            "ARENA_BACKENDS_FILE", str(PROJECT_ROOT / "seeds/backends.json")
+        ),
+        "MODERATION_FILE": str(PROJECT_ROOT / "seeds" / "moderation.json"),
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
         "REMEMBER_COOKIE_SAMESITE": "Lax",

@@ -98,10 +98,11 @@ def after_vote(session: Session, vote: Vote, community: Community, rules: Rules)
     for user_id in sorted(recipients | {v.voter_id for v in verdicts}):
         badge_awards += badges.award_activity_badges(session, rules, user_id, vote.id, at)
     badge_awards += badges.award_weekly_champion(session, rules, community, at)
-    return _events(session, [a for a in awards if a], badge_awards, community.slug, at)
+    return award_events(session, [a for a in awards if a], badge_awards, community.slug, at)
 
 
-def _events(session, point_awards, badge_awards, community_slug: str, at) -> list[tuple]:
+def award_events(session, point_awards, badge_awards, community_slug: str, at) -> list[tuple]:
+    """Events for awards made in a transaction, to publish once it has committed."""
     events = []
     for user_id in sorted({award.user_id for award in point_awards}):
         delta = sum(a.amount for a in point_awards if a.user_id == user_id)
@@ -141,7 +142,7 @@ def after_chat_shared(session: Session, chat: SharedChat, rules: Rules) -> list[
     awards = badges.award_activity_badges(
         session, rules, chat.contributor_id, _last_vote_id(session, at), at
     )
-    return _events(session, [], awards, chat.community.slug, at)
+    return award_events(session, [], awards, chat.community.slug, at)
 
 
 def replay_votes(session: Session, rules: Rules) -> int:

@@ -122,6 +122,10 @@ class Prompt(Base):
     # Prompts mined from a shared chat leave the queue when the chat is withdrawn.
     shared_chat_id: Mapped[int | None] = mapped_column(ForeignKey("shared_chats.id"), index=True)
     is_active: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true())
+    # Custom prompts asked from the shared library, so the library can rank by answer quality.
+    library_prompt_id: Mapped[int | None] = mapped_column(
+        ForeignKey("prompt_shares.id"), index=True
+    )
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
     community: Mapped[Community] = relationship()
@@ -135,6 +139,14 @@ class Response(Base):
     prompt_id: Mapped[int] = mapped_column(ForeignKey("prompts.id", ondelete="CASCADE"))
     model_id: Mapped[int] = mapped_column(ForeignKey("models.id"), index=True)
     text: Mapped[str] = mapped_column(Text)
+    # A multi-turn custom battle: this model's own earlier turns after the first prompt.
+    context: Mapped[list | None] = mapped_column(JSON)
+    # Speed figures of answers generated live (custom prompts); None for seeded answers.
+    backend: Mapped[str | None] = mapped_column(String(40))
+    latency_seconds: Mapped[float | None] = mapped_column(Float)
+    time_to_first_token_seconds: Mapped[float | None] = mapped_column(Float)
+    completion_tokens: Mapped[int | None] = mapped_column(Integer)
+    tokens_per_second: Mapped[float | None] = mapped_column(Float)
 
     prompt: Mapped[Prompt] = relationship()
     model: Mapped[LanguageModel] = relationship()

@@ -8,6 +8,8 @@ from arena.extensions import socketio
 
 SCOPED_EVENTS = {"leaderboard_changed", "people_changed"}
 PRIVATE_EVENTS = {"points", "badge_awarded"}
+# Live answers of a custom battle, for its asker only: token, side and text, never a model.
+STREAM_EVENTS = {"custom_chunk", "custom_ready", "custom_failed"}
 BROADCAST_EVENTS = {"activity"}
 
 
@@ -25,7 +27,7 @@ def publish(events: list[tuple[str, dict]]) -> None:
         if name in SCOPED_EVENTS:
             for scope in payload["scopes"]:
                 socketio.emit(name, payload, to=scope_room(scope))
-        elif name in PRIVATE_EVENTS:
+        elif name in PRIVATE_EVENTS | STREAM_EVENTS:
             body = {key: value for key, value in payload.items() if key != "user_id"}
             socketio.emit(name, body, to=user_room(payload["user_id"]))
         elif name in BROADCAST_EVENTS:

@@ -49,11 +49,11 @@ def is_seeded(session: Session) -> bool:
     return session.scalar(select(Community.id).limit(1)) is not None
 
 
-def _add_missing_by_slug(session, entity, path: Path, fields: tuple[str, ...]) -> tuple[dict, int]:
-    """Rows of a JSON list keyed by slug; existing slugs are left as they are."""
+def _add_missing_by_slug(session, entity, rows: list[dict], fields: tuple[str, ...]):
+    """Rows keyed by slug; existing slugs are left as they are. Returns (all by slug, added)."""
     existing = {row.slug: row for row in session.scalars(select(entity))}
     added = 0
-    for row in json.loads(path.read_text(encoding="utf-8")):
+    for row in rows:
         if row["slug"] not in existing:
             existing[row["slug"]] = entity(slug=row["slug"], **{f: row[f] for f in fields})
             session.add(existing[row["slug"]])
@@ -62,18 +62,26 @@ def _add_missing_by_slug(session, entity, path: Path, fields: tuple[str, ...]) -
     return existing, added
 
 
+def _read_json(path: Path):
+    return json.loads(path.read_text(encoding="utf-8"))
+
+
 def _seed_communities(session, seeds_dir, report) -> dict[str, Community]:
-    path = seeds_dir / "communities.json"
+    rows = _read_json(seeds_dir / "communities.json")
     communities, report.communities = _add_missing_by_slug(
-        session, Community, path, ("name", "description")
+        session, Community, rows, ("name", "description")
     )
     return communities
 
 
 def _seed_models(session, seeds_dir, report) -> dict[str, LanguageModel]:
-    path = seeds_dir / "models.json"
+    # Models with answers in the seeds, and the live contestants of seeds/backends.json.
+    rows = _read_json(seeds_dir / "models.json")
+    backends_file = seeds_dir / "backends.json"
+    if backends_file.exists():
+        rows += _read_json(backends_file)["models"]
     models, report.models = _add_missing_by_slug(
-        session, LanguageModel, path, ("name", "organization")
+        session, LanguageModel, rows, ("name", "organization")
     )
     return models
 

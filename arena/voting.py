@@ -95,6 +95,8 @@ def _record_vote(session, voter_id, token, choice, at, rules) -> VoteOutcome:
         .execution_options(synchronize_session=False)
     )
     if claimed.rowcount != 1:
+        if battle.status == "generating":
+            raise Conflict("Both models are still answering; vote when they have finished.")
         raise Conflict("This battle has already been voted on.")
     model_a, model_b = _models_of(session, battle)
     community_slug = battle.community.slug
@@ -148,10 +150,14 @@ def battle_result(session: Session, token: str, voter_id: int) -> tuple[Battle, 
 
 def battle_view(battle: Battle) -> dict:
     """Everything a voter may see before voting: no model name, id or order hint."""
-    return {
+    view = {
         "token": battle.token,
         "community": battle.community.slug,
         "prompt": battle.prompt.text,
         "context": battle.prompt.context or [],
         "responses": {"a": battle.response_a.text, "b": battle.response_b.text},
     }
+    if battle.response_a.context or battle.response_b.context:
+        # A multi-turn custom battle: each side's own earlier turns.
+        view["contexts"] = {"a": battle.response_a.context, "b": battle.response_b.context}
+    return view

@@ -227,3 +227,27 @@ def test_share_a_chat_with_hand_redaction(browser, base_url, tmp_path):
     assert stored == "🍞 Ask [REDACTED] ([EMAIL]) why my starter is flat?"
     assert not seen["errors"], seen["errors"]
     context.close()
+
+
+def test_ask_your_own_streams_both_answers_then_votes(browser, base_url):
+    """Embedded models answer a custom prompt side by side, blind; the vote reveals them."""
+    context = browser.new_context()
+    page = context.new_page()
+    seen = watch(page)
+    sign_up(page, base_url)
+    page.locator("#ask summary").click()
+    page.fill("#ask-prompt", "Give me one tip for learning to cook.")
+    page.select_option("#ask-community", "general")
+    page.get_by_role("button", name="Ask both models").click()
+    page.wait_for_function(
+        "() => document.getElementById('live-a').textContent.length > 0"
+        " && document.getElementById('live-b').textContent.length > 0",
+        timeout=60_000,
+    )
+    page.wait_for_url("**/arena/battles/*", timeout=60_000)
+    html = page.content()
+    names = vote_with_key(page, "a")
+    assert all(name.startswith("SmolLM2") for name in names), names
+    assert not [name for name in names if name in html]
+    assert not seen["errors"], seen["errors"]
+    context.close()

@@ -7,7 +7,19 @@ from arena.models import User
 
 
 def register_blueprints(app: Flask) -> None:
-    from arena.web import api, arena_pages, auth, chats, errors, pages, people_pages, sockets
+    from arena.web import (
+        api,
+        arena_pages,
+        auth,
+        chats,
+        custom,
+        errors,
+        models_pages,
+        pages,
+        people_pages,
+        prompts,
+        sockets,
+    )
 
     app.register_blueprint(pages.blueprint)
     app.register_blueprint(auth.blueprint)
@@ -15,6 +27,9 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(api.blueprint)
     app.register_blueprint(people_pages.blueprint)
     app.register_blueprint(chats.blueprint)
+    app.register_blueprint(prompts.blueprint)
+    app.register_blueprint(custom.blueprint)
+    app.register_blueprint(models_pages.blueprint)
     # The API checks CSRF itself: bearer tokens need none, browser sessions send X-CSRFToken.
     csrf.exempt(api.blueprint)
     errors.register(app)

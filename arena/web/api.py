@@ -12,7 +12,7 @@ from arena.feedback_stats import feedback_stats
 from arena.leaderboard import model_leaderboard
 from arena.models import utcnow
 from arena.rules import default_rules
-from arena.web import chats
+from arena.web import chats, custom
 
 blueprint = Blueprint("api", __name__, url_prefix="/api/v1")
 
@@ -67,9 +67,12 @@ def leaderboard():
 @limiter.limit("60/minute", key_func=_rate_key)
 def create_battle():
     user = _require_user()
-    community = _json_body().get("community")
+    body = _json_body()
+    community = body.get("community")
     if community is not None and not isinstance(community, str):
         raise InvalidInput("community must be a community slug (a string).")
+    if "prompt" in body:
+        return custom.api_custom_battle(user.id, body)
     battle = voting.serve_battle(db.session, user.id, community)
     view = voting.battle_view(battle)
     return jsonify(view), 201

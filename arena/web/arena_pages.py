@@ -4,7 +4,7 @@ from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
 from arena import realtime, voting
-from arena.errors import NothingToServe
+from arena.errors import NotFound, NothingToServe
 from arena.extensions import db, limiter
 from arena.render import markdown_to_html
 from arena.web.pages import all_communities
@@ -12,15 +12,28 @@ from arena.web.pages import all_communities
 blueprint = Blueprint("arena", __name__)
 
 
-def _rendered(battle) -> dict:
+def library_prompt(prompt_id: str):
+    from arena.library_models import PromptShare
+
+    found = db.session.get(PromptShare, int(prompt_id)) if prompt_id.isdigit() else None
+    if found is None:
+        raise NotFound("That library prompt does not exist (any more).")
+    return found
+
+
+def _turns_html(turns: list[dict]) -> list[dict]:
+    return [{"role": t["role"], "html": markdown_to_html(t["content"])} for t in turns]
+
+
+def rendered_battle(battle) -> dict:
     view = voting.battle_view(battle)
     return {
         **view,
         "prompt_html": markdown_to_html(view["prompt"]),
-        "context_html": [
-            {"role": turn["role"], "html": markdown_to_html(turn["content"])}
-            for turn in view["context"]
-        ],
+        "context_html": _turns_html(view["context"]),
+        "contexts_html": {
+            side: _turns_html(view.get("contexts", {}).get(side) or []) for side in ("a", "b")
+        },
         "answers_html": {side: markdown_to_html(text) for side, text in view["responses"].items()},
     }
 
@@ -30,6 +43,15 @@ def _rendered(battle) -> dict:
 @limiter.limit("60/minute")
 def arena():
     slug = request.args.get("community") or None
+    ask = request.args.get("ask")
+    if ask:  # "use in arena" from the prompt library: open the ask form filled in
+        return render_template(
+            "arena.html",
+            battle=None,
+            communities=all_communities(),
+            community_slug=slug,
+            ask=library_prompt(ask),
+        )
     try:
         battle = voting.serve_battle(db.session, current_user.id, slug)
     except NothingToServe as empty:
@@ -42,7 +64,7 @@ def arena():
         )
     return render_template(
         "arena.html",
-        battle=_rendered(battle),
+        battle=rendered_battle(battle),
         communities=all_communities(),
         community_slug=battle.community.slug,
     )
@@ -71,7 +93,7 @@ def result(token: str):
     battle, models, choice = voting.battle_result(db.session, token, current_user.id)
     return render_template(
         "result.html",
-        battle=_rendered(battle),
+        battle=rendered_battle(battle),
         models=models,
         choice=choice,
         community_slug=battle.community.slug,

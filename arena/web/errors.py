@@ -4,12 +4,13 @@ from flask import Flask, jsonify, render_template, request
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
+from arena.backends import BackendError
 from arena.errors import ArenaError
 from arena.extensions import db
 
 
 def wants_json() -> bool:
-    return request.path.startswith("/api/")
+    return request.path.startswith("/api/") or request.accept_mimetypes.best == "application/json"
 
 
 def error_response(status: int, message: str):
@@ -22,6 +23,11 @@ def register(app: Flask) -> None:
     @app.errorhandler(ArenaError)
     def _domain_error(error: ArenaError):
         return error_response(error.status, error.message)
+
+    @app.errorhandler(BackendError)
+    def _backend_error(error: BackendError):
+        app.logger.warning("Backend failed: %s", error.detail)
+        return error_response(502, error.message)
 
     @app.errorhandler(CSRFError)
     def _csrf_error(error: CSRFError):

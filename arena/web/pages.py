@@ -33,6 +33,9 @@ def leaderboard():
     return render_template(
         "leaderboard.html",
         rows=with_ranks(board["models"]),
+        slugs=dict(
+            db.session.execute(select(LanguageModel.name, LanguageModel.slug)).tuples().all()
+        ),
         community=community,
         communities=all_communities(),
     )

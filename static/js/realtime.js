@@ -12,7 +12,7 @@
       document.dispatchEvent(new CustomEvent("arena:" + name, { detail: payload }));
     });
   }
-  ["leaderboard_changed", "people_changed"].forEach(relay);
+  ["leaderboard_changed", "people_changed", "custom_chunk", "custom_ready", "custom_failed"].forEach(relay);
 
   function toast(title, body, tier) {
     const box = document.getElementById("toasts");

@@ -1,0 +1,114 @@
+"""The shared prompt library: share, upvote, comment, reuse in the arena."""
+
+from flask import Blueprint, flash, jsonify, redirect, render_template, request, url_for
+from flask_login import current_user, login_required
+
+from arena import prompt_library, realtime
+from arena.extensions import db, limiter
+from arena.render import markdown_to_html
+from arena.voting import find_community
+from arena.web.pages import all_communities
+
+blueprint = Blueprint("prompts", __name__)
+
+
+def _filters() -> tuple[str, str | None, str | None]:
+    """?sort=, ?community= (checked to exist) and ?tag= of a library request."""
+    slug = request.args.get("community") or None
+    community = find_community(db.session, slug).slug if slug else None
+    return request.args.get("sort") or "top", community, request.args.get("tag") or None
+
+
+def _with_html(prompt: dict) -> dict:
+    return {**prompt, "text_html": markdown_to_html(prompt["text"])}
+
+
+def _viewer_marks(prompts: list[dict]) -> tuple[set, set]:
+    if not current_user.is_authenticated:
+        return set(), set()
+    return prompt_library.viewer_marks(db.session, current_user.id, [p["id"] for p in prompts])
+
+
+def _back_to(default: str) -> str:
+    """Where a form came from, if it is a library page: never an open redirect."""
+    target = request.form.get("next", "")
+    if target.startswith("/prompts") and "//" not in target and "\\" not in target:
+        return target
+    return default
+
+
+@blueprint.get("/prompts")
+def library():
+    sort, slug, tag = _filters()
+    prompts = prompt_library.library(db.session, sort, slug, tag)
+    own, upvoted = _viewer_marks(prompts)
+    communities = all_communities()
+    return render_template(
+        "prompts.html",
+        prompts=[_with_html(p) for p in prompts],
+        sort=sort,
+        sorts=prompt_library.SORTS,
+        community=slug,
+        tag=tag,
+        communities=communities,
+        community_names={c.slug: c.name for c in communities},
+        own=own,
+        upvoted=upvoted,
+    )
+
+
+@blueprint.post("/prompts")
+@login_required
+@limiter.limit("30/hour")
+def share():
+    tags = (request.form.get("tags") or "").split(",")
+    shared = prompt_library.share_prompt(
+        db.session,
+        current_user.id,
+        request.form.get("community", ""),
+        request.form.get("title", ""),
+        request.form.get("text", ""),
+        system_prompt=request.form.get("system_prompt", ""),
+        tags=[tag for tag in tags if tag.strip()],
+    )
+    flash("Your prompt is in the library. Thank you for sharing!", "success")
+    return redirect(url_for("prompts.detail", prompt_id=shared.id))
+
+
+@blueprint.get("/prompts/<int:prompt_id>")
+def detail(prompt_id: int):
+    found = prompt_library.prompt_detail(db.session, prompt_id)
+    own, upvoted = _viewer_marks([found["prompt"]])
+    return render_template(
+        "prompt.html",
+        prompt=_with_html(found["prompt"]),
+        comments=found["comments"],
+        community_names={c.slug: c.name for c in all_communities()},
+        own=own,
+        upvoted=upvoted,
+    )
+
+
+@blueprint.post("/prompts/<int:prompt_id>/upvote")
+@login_required
+@limiter.limit("120/hour")
+def upvote(prompt_id: int):
+    realtime.publish(prompt_library.upvote(db.session, current_user.id, prompt_id))
+    flash("Upvoted: thank you for telling the author.", "success")
+    return redirect(_back_to(url_for("prompts.detail", prompt_id=prompt_id)))
+
+
+@blueprint.post("/prompts/<int:prompt_id>/comments")
+@login_required
+@limiter.limit("60/hour")
+def add_comment(prompt_id: int):
+    prompt_library.comment(db.session, current_user.id, prompt_id, request.form.get("text", ""))
+    flash("Comment added.", "success")
+    return redirect(url_for("prompts.detail", prompt_id=prompt_id, _anchor="comments"))
+
+
+@blueprint.get("/api/v1/prompts")
+def api_library():
+    sort, slug, tag = _filters()
+    prompts = prompt_library.library(db.session, sort, slug, tag)
+    return jsonify(sort=sort, community=slug, prompts=prompts)

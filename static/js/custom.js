@@ -1,0 +1,64 @@
+// Ask your own: post the prompt, then show both answers as they stream in over the socket.
+// Events name a token and a side, never a model; the battle page follows when both are done.
+(function () {
+  const panels = document.getElementById("live-answers");
+  const csrf = document.querySelector('meta[name="csrf-token"]').content;
+  const early = {};  // events that arrive before the POST has answered with their token
+  let token = null;
+
+  function reset() {
+    ["a", "b"].forEach(function (side) {
+      document.getElementById("live-" + side).textContent = "";
+      document.getElementById("state-" + side).textContent = "writing…";
+    });
+    panels.hidden = false;
+    const area = document.getElementById("battle-area");
+    if (area) area.hidden = true;
+  }
+
+  function handle(name, detail) {
+    if (detail.token !== token) { (early[detail.token] = early[detail.token] || []).push([name, detail]); return; }
+    if (name === "custom_chunk") {
+      document.getElementById("live-" + detail.side).textContent += detail.text;
+    } else if (name === "custom_ready") {
+      window.location.assign(detail.url);
+    } else if (name === "custom_failed") {
+      ["a", "b"].forEach(function (side) { document.getElementById("state-" + side).textContent = "stopped"; });
+      showError(detail.message);
+    }
+  }
+
+  ["custom_chunk", "custom_ready", "custom_failed"].forEach(function (name) {
+    document.addEventListener("arena:" + name, function (event) { handle(name, event.detail); });
+  });
+
+  let errorBox = null;
+  function showError(message) { if (errorBox) errorBox.textContent = message; }
+
+  function submitter(formId, errorId) {
+    const form = document.getElementById(formId);
+    if (!form) return;
+    form.addEventListener("submit", function (event) {
+      event.preventDefault();
+      errorBox = document.getElementById(errorId);
+      errorBox.textContent = "";
+      const button = form.querySelector("button[type=submit]");
+      button.disabled = true;
+      fetch(form.action, {
+        method: "POST", body: new FormData(form),
+        headers: { "X-CSRFToken": csrf, Accept: "application/json" },
+      }).then(function (reply) {
+        return reply.json().then(function (body) { return [reply.ok, body]; });
+      }).then(function (result) {
+        button.disabled = false;
+        if (!result[0]) { showError(result[1].error); return; }
+        token = result[1].token;
+        reset();
+        (early[token] || []).forEach(function (item) { handle(item[0], item[1]); });
+        delete early[token];
+      }).catch(function () { button.disabled = false; showError("The server could not be reached. Try again."); });
+    });
+  }
+  submitter("ask-form", "ask-error");
+  submitter("continue-form", "continue-error");
+})();

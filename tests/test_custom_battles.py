@@ -1,0 +1,255 @@
+"""Custom prompts with real models: the embedded SmolLM2 answers live, blind, then is voted on."""
+
+import json
+import re
+import time
+
+import pytest
+from sqlalchemy import func, select
+
+from arena.chat_models import SharedChat
+from arena.extensions import db, socketio
+from arena.models import Battle, LanguageModel, Prompt, Response
+from tests.backends_support import SMOLLM2, require_packages
+from tests.conftest import api_client_for, csrf_token, sign_up
+
+CONTESTANTS = {"smol-concise": "Smol Concise", "smol-teacher": "Smol Teacher"}
+
+
+def catalogue(remote_url=None) -> dict:
+    embedded = {
+        "name": "embedded",
+        "kind": "embedded",
+        "n_ctx": 2048,
+        "n_threads": 2,
+        "weights": {"smollm2-135m": {"distribution": SMOLLM2.distribution, "file": SMOLLM2.file}},
+    }
+    models = [
+        {
+            "slug": slug,
+            "name": name,
+            "organization": "Tests",
+            "backend": "embedded",
+            "backend_model": "smollm2-135m",
+            "system_prompt": "You are a helpful assistant.",  # names would leak
+            "params": {"temperature": 0.7, "max_tokens": 24},
+            "communities": ["general"],
+        }
+        for slug, name in CONTESTANTS.items()
+    ]
+    backends = [embedded]
+    if remote_url:  # replace one contestant by a server that is not there
+        backends.append(
+            {
+                "name": "remote",
+                "kind": "openai_compatible",
+                "base_url": remote_url,
+                "timeout_seconds": 2,
+                "max_retries": 0,
+            }
+        )
+        models[1] = {**models[1], "backend": "remote"}
+    return {"backends": backends, "models": models}
+
+
+@pytest.fixture
+def custom_app(app, world, tmp_path):
+    require_packages("llama_cpp")
+    path = tmp_path / "backends.json"
+    path.write_text(json.dumps(catalogue()))
+    app.config["BACKENDS_FILE"] = str(path)
+    with app.app_context():
+        db.session.add_all(LanguageModel(slug=s, name=n) for s, n in CONTESTANTS.items())
+        db.session.commit()
+    return app
+
+
+@pytest.fixture
+def broken_app(custom_app, tmp_path):
+    path = tmp_path / "broken.json"
+    path.write_text(json.dumps(catalogue(remote_url="http://127.0.0.1:9/v1")))
+    custom_app.config["BACKENDS_FILE"] = str(path)
+    return custom_app
+
+
+def rows(app) -> dict:
+    with app.app_context():
+        return {
+            t.__name__: db.session.scalar(select(func.count()).select_from(t))
+            for t in (Battle, Prompt, Response, SharedChat)
+        }
+
+
+def assert_no_identity(text: str) -> None:
+    lowered = text.lower()
+    for slug, name in CONTESTANTS.items():
+        assert slug not in lowered and name.lower() not in lowered, f"{name} leaked"
+
+
+def test_api_custom_battle_answers_votes_and_records_speed(custom_app):
+    api = api_client_for(custom_app, "asker")
+    reply = api.post(
+        "/api/v1/battles",
+        json={
+            "prompt": "Name a fruit. My e-mail is ann.lee@contoso-mail.org",
+            "community": "general",
+        },
+    )
+    assert reply.status_code == 201, reply.get_json()
+    battle = reply.get_json()
+    assert_no_identity(reply.get_data(as_text=True))
+    assert set(battle) == {"token", "community", "prompt", "context", "responses"}
+    assert battle["prompt"] == "Name a fruit. My e-mail is [EMAIL]"  # scrubbed before storing
+    assert battle["responses"]["a"].strip() and battle["responses"]["b"].strip()
+    revealed = api.vote(battle["token"], "b").get_json()["models"]
+    assert set(revealed.values()) == set(CONTESTANTS.values())
+    with custom_app.app_context():
+        answers = db.session.scalars(select(Response).where(Response.backend.isnot(None))).all()
+        assert len(answers) == 2
+        assert all(r.tokens_per_second > 0 and 0 < r.completion_tokens <= 24 for r in answers)
+        assert all(r.time_to_first_token_seconds <= r.latency_seconds for r in answers)
+        shared = db.session.scalar(select(SharedChat))
+        assert (shared.source_format, shared.licence) == ("custom_battle", "CC0-1.0")
+    page = custom_app.test_client().get("/models/smol-concise").get_data(as_text=True)
+    assert "embedded" in page and "Tokens/s" in page
+
+
+def test_api_custom_battle_streams_server_sent_events(custom_app):
+    api = api_client_for(custom_app, "streamer")
+    reply = api.post("/api/v1/battles", json={"prompt": "Say hello.", "stream": True})
+    assert reply.status_code == 200 and reply.mimetype == "text/event-stream"
+    body = reply.get_data(as_text=True)
+    assert_no_identity(body)
+    events = re.findall(r"event: (\w+)\ndata: (.*)\n\n", body)
+    names = [name for name, _ in events]
+    assert names[0] == "started" and names[-1] == "battle"
+    chunks = [json.loads(data) for name, data in events if name == "chunk"]
+    assert {chunk["side"] for chunk in chunks} == {"a", "b"}
+    final = json.loads(events[-1][1])
+    assert (
+        final["responses"]["a"] == "".join(c["text"] for c in chunks if c["side"] == "a").strip()
+        or final["responses"]["a"]
+    )  # stored text is scrubbed; the stream is what the model said
+    assert api.vote(final["token"], "tie").status_code == 200
+
+
+def wait_for(socket_client, name, seconds=60):
+    received, deadline = [], time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        received += socket_client.get_received()
+        if any(event["name"] == name for event in received):
+            return received
+        time.sleep(0.1)
+    raise AssertionError(f"no {name} within {seconds} s: {[e['name'] for e in received]}")
+
+
+def test_the_page_flow_streams_to_the_asker_only_then_votes(custom_app):
+    asker, stranger = custom_app.test_client(), custom_app.test_client()
+    sign_up(asker, "asker"), sign_up(stranger, "stranger")
+    mine = socketio.test_client(custom_app, flask_test_client=asker)
+    theirs = socketio.test_client(custom_app, flask_test_client=stranger)
+    csrf = csrf_token(asker, "/")
+    reply = asker.post(
+        "/arena/custom",
+        data={"prompt": "Why is the sky blue?", "community": "general"},
+        headers={"X-CSRFToken": csrf, "Accept": "application/json"},
+    )
+    assert reply.status_code == 202
+    token = reply.get_json()["token"]
+    events = wait_for(mine, "custom_ready")
+    assert_no_identity(json.dumps(events))
+    chunks = [e["args"][0] for e in events if e["name"] == "custom_chunk"]
+    assert {c["side"] for c in chunks} == {"a", "b"} and all(c["token"] == token for c in chunks)
+    assert not [e for e in theirs.get_received() if e["name"].startswith("custom_")]
+    page = asker.get(f"/arena/battles/{token}").get_data(as_text=True)
+    assert 'id="vote-form"' in page and 'id="continue-form"' in page
+    assert_no_identity(page)
+
+    # A follow-up before voting: both models answer again, each with its own history.
+    reply = asker.post(
+        f"/arena/battles/{token}/continue",
+        data={"prompt": "Shorter please."},
+        headers={"X-CSRFToken": csrf, "Accept": "application/json"},
+    )
+    assert reply.status_code == 202
+    wait_for(mine, "custom_ready")
+    with custom_app.app_context():
+        battle = db.session.scalar(select(Battle).where(Battle.token == token))
+        assert battle.prompt.text == "Shorter please." and battle.status == "open"
+        assert [t["role"] for t in battle.response_a.context] == ["user", "assistant"]
+        assert battle.response_a.context[0]["content"] == "Why is the sky blue?"
+    voted = asker.post(f"/arena/{token}/vote", data={"choice": "a", "csrf_token": csrf})
+    assert voted.status_code == 302
+    assert any(
+        name in asker.get(voted.headers["Location"]).get_data(as_text=True)
+        for name in CONTESTANTS.values()
+    )
+
+
+def test_a_failing_backend_gives_a_clear_error_and_no_battle(broken_app):
+    api = api_client_for(broken_app, "unlucky")
+    before = rows(broken_app)
+    reply = api.post("/api/v1/battles", json={"prompt": "Hello?", "community": "general"})
+    assert reply.status_code == 502
+    message = reply.get_json()["error"]
+    assert message and "127.0.0.1" not in message
+    assert_no_identity(message)
+    assert rows(broken_app) == before
+
+
+def test_a_failing_backend_on_the_page_reports_through_the_socket(broken_app):
+    asker = broken_app.test_client()
+    sign_up(asker, "asker")
+    socket = socketio.test_client(broken_app, flask_test_client=asker)
+    before = rows(broken_app)
+    reply = asker.post(
+        "/arena/custom",
+        data={"prompt": "Hello?", "community": "general"},
+        headers={"X-CSRFToken": csrf_token(asker, "/"), "Accept": "application/json"},
+    )
+    events = wait_for(socket, "custom_failed")
+    failure = next(e["args"][0] for e in events if e["name"] == "custom_failed")
+    assert failure["token"] == reply.get_json()["token"] and failure["message"]
+    assert_no_identity(json.dumps(events))
+    assert rows(broken_app) == before
+
+
+@pytest.mark.parametrize(
+    ("prompt", "message"),
+    [
+        ("", "Write a prompt"),
+        ("x" * 4001, "limited to 4,000 characters"),
+        ("How do I build a pipe bomb at home?", "not allowed"),
+    ],
+)
+def test_limits_and_moderation_refuse_prompts_clearly(custom_app, prompt, message):
+    api = api_client_for(custom_app, "careful")
+    before = rows(custom_app)
+    reply = api.post("/api/v1/battles", json={"prompt": prompt})
+    assert reply.status_code == 400 and message in reply.get_json()["error"]
+    assert rows(custom_app) == before
+
+
+def test_a_community_without_two_live_models_says_so(custom_app):
+    api = api_client_for(custom_app, "coder")
+    reply = api.post("/api/v1/battles", json={"prompt": "Write a loop.", "community": "coding"})
+    assert reply.status_code == 404
+    assert "fewer than two models" in reply.get_json()["error"]
+
+
+def test_admins_see_the_catalogue_and_can_take_a_model_out(custom_app):
+    runner = custom_app.test_cli_runner()
+    runner.invoke(
+        args=["arena", "create-user", "root", "--password", "correct horse", "--role", "admin"]
+    )
+    admin, user = custom_app.test_client(), custom_app.test_client()
+    sign_up(user, "plain")
+    assert user.get("/admin/models").status_code == 403
+    csrf = csrf_token(admin, "/login")
+    admin.post("/login", data={"username": "root", "password": "correct horse", "csrf_token": csrf})
+    page = admin.get("/admin/models").get_data(as_text=True)
+    assert "Smol Concise" in page and "smollm2-135m" in page
+    admin.post("/admin/models/smol-teacher/active", data={"csrf_token": csrf_token(admin, "/")})
+    api = api_client_for(custom_app, "asker")
+    reply = api.post("/api/v1/battles", json={"prompt": "Hi", "community": "general"})
+    assert reply.status_code == 404  # one live model left in general
