@@ -1,6 +1,8 @@
 """The embedded backend: real text from the bundled SmolLM2 model, run in process by llama.cpp."""
 
+import dataclasses
 import threading
+import time
 from pathlib import Path
 
 import pytest
@@ -97,7 +99,7 @@ def test_deadline_stops_the_stream(smol):
 
 
 def test_busy_model_is_reported_not_waited_for_forever(smol):
-    model = embedded.load_model(embedded.weights_path(SMOLLM2), smol.backend_config)
+    model = embedded.load_model(embedded.weights_path(SMOLLM2), smol.backend_config, smol.slug)
     with model.lock, pytest.raises(BackendError, match="busy"):
         generate(smol, QUESTION, deadline_seconds=0.2)
 
@@ -108,15 +110,34 @@ def test_stopping_early_releases_the_model(smol):
     next(chunks)
     chunks.close()
     assert generation.stats.finish_reason == "cancelled"
-    model = embedded.load_model(embedded.weights_path(SMOLLM2), smol.backend_config)
+    model = embedded.load_model(embedded.weights_path(SMOLLM2), smol.backend_config, smol.slug)
     assert not model.lock.locked()
     assert generate(smol, QUESTION, seed=1)[0]
 
 
-def test_model_is_loaded_once(smol):
+def test_each_contestant_is_loaded_once(smol):
     path = embedded.weights_path(SMOLLM2)
-    first = embedded.load_model(path, smol.backend_config)
-    assert embedded.load_model(path, smol.backend_config) is first
+    first = embedded.load_model(path, smol.backend_config, "one")
+    assert embedded.load_model(path, smol.backend_config, "one") is first
+    assert embedded.load_model(path, smol.backend_config, "other") is not first
+
+
+def test_two_contestants_on_the_same_weights_answer_at_the_same_time(smol):
+    """The sides of a custom battle stream concurrently: their first tokens overlap in time."""
+    other = dataclasses.replace(smol, slug="smol-other")
+    firsts, lasts = {}, {}
+
+    def answer(config):
+        for _ in stream_answer(config, QUESTION, seed=3):
+            firsts.setdefault(config.slug, time.monotonic())
+            lasts[config.slug] = time.monotonic()
+
+    threads = [threading.Thread(target=answer, args=(c,)) for c in (smol, other)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=120)
+    assert max(firsts.values()) < min(lasts.values())
 
 
 def test_too_long_a_conversation_is_a_backend_error(smol):

@@ -168,7 +168,9 @@ def warm_up(config: ModelConfig) -> None:
     """Load an embedded model now rather than on its first answer (call it after forking)."""
     if config.backend_config.kind == EMBEDDED and unavailable_reason(config) is None:
         weights = config.backend_config.weights[config.backend_model]
-        embedded.load_model(embedded.weights_path(weights), config.backend_config)
+        embedded.load_model(
+            embedded.weights_path(weights), config.backend_config, contestant=config.slug
+        )
 
 
 def unavailable_reason(config: ModelConfig) -> str | None:

@@ -34,7 +34,7 @@ class LoadedModel:
     lock: threading.Lock = field(default_factory=threading.Lock)
 
 
-_loaded: dict[str, LoadedModel] = {}
+_loaded: dict[tuple[str, str], LoadedModel] = {}
 _loading = threading.Lock()
 
 
@@ -68,15 +68,20 @@ def unavailable_reason(config: ModelConfig) -> str | None:
     return None
 
 
-def load_model(path: Path, backend: BackendConfig) -> LoadedModel:
-    """Load a GGUF file once per process; later calls reuse it (settings of the first load win)."""
-    key = str(path.resolve())
+def load_model(path: Path, backend: BackendConfig, contestant: str = "") -> LoadedModel:
+    """Load a GGUF file once per process and contestant; later calls reuse it.
+
+    Each contestant (model configuration) gets its own instance, so the two sides of a custom
+    battle stream at the same time even when they share weights; calls for one contestant take
+    turns on its lock. Settings of the first load win.
+    """
+    key = (str(path.resolve()), contestant)
     with _loading:
         if key not in _loaded:
             from llama_cpp import Llama
 
             llama = Llama(
-                model_path=key,
+                model_path=key[0],
                 n_ctx=backend.n_ctx,
                 n_threads=backend.n_threads,
                 n_threads_batch=backend.n_threads,
@@ -103,7 +108,7 @@ def stream(
     if reason:
         raise BackendError(reason)
     weights = config.backend_config.weights[config.backend_model]
-    model = load_model(weights_path(weights), config.backend_config)
+    model = load_model(weights_path(weights), config.backend_config, contestant=config.slug)
     if not model.lock.acquire(timeout=max(0.0, deadline - time.monotonic())):
         raise BackendError("The model is busy with another answer; try again in a moment.")
     try:
