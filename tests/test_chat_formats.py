@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from arena import chat_formats
+from arena import chat_fields, chat_formats
 from arena.chat_formats import parse_chat_file, read_usage
 from arena.errors import InvalidInput
 
@@ -406,15 +406,15 @@ def test_a_file_over_the_size_limit_is_rejected_before_it_is_read():
 
 
 def test_limits_on_chats_messages_and_message_length(monkeypatch):
-    monkeypatch.setattr(chat_formats, "MAX_CHATS_PER_FILE", 1)
+    monkeypatch.setattr(chat_fields, "MAX_CHATS_PER_FILE", 1)
     assert rejected(fixture("openwebui-chat-export-all.json")) == (
         "the file holds 2 chats; the limit is 1"
     )
-    monkeypatch.setattr(chat_formats, "MAX_MESSAGES_PER_CHAT", 4)
+    monkeypatch.setattr(chat_fields, "MAX_MESSAGES_PER_CHAT", 4)
     assert rejected(fixture("openwebui-chat-export-single.json")) == (
         "chat 1 has 5 messages; the limit is 4"
     )
-    monkeypatch.setattr(chat_formats, "MAX_MESSAGE_CHARS", 10)
+    monkeypatch.setattr(chat_fields, "MAX_MESSAGE_CHARS", 10)
     assert rejected(owui_file(two_turns()[:1] + [two_turns()[1] | {"content": "x" * 11}])) == (
         "chat 1: message a1 is 11 characters long; the limit is 10"
     )
