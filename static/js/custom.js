@@ -14,6 +14,11 @@
     panels.hidden = false;
     const area = document.getElementById("battle-area");
     if (area) area.hidden = true;
+    // The battle underneath is no longer on screen: its vote buttons (and keys) must go too.
+    ["vote-form", "continue-form"].forEach(function (id) {
+      const form = document.getElementById(id);
+      if (form) form.remove();
+    });
   }
 
   function handle(name, detail) {
@@ -33,7 +38,11 @@
   });
 
   let errorBox = null;
-  function showError(message) { if (errorBox) errorBox.textContent = message; }
+  function showError(message) {
+    if (errorBox) errorBox.textContent = message;
+    const live = document.getElementById("live-error");
+    if (live && !panels.hidden) live.textContent = message + " Reload the page to go on.";
+  }
 
   function submitter(formId, errorId) {
     const form = document.getElementById(formId);
