@@ -53,6 +53,9 @@ def load_config(overrides: dict | None = None) -> dict:
         ),
         "MODERATION_FILE": str(PROJECT_ROOT / "seeds" / "moderation.json"),
         "SESSION_COOKIE_HTTPONLY": True,
+        # Scale mode is served over HTTPS; the embedded default runs on plain http://127.0.0.1.
+        "SESSION_COOKIE_SECURE": os.environ.get("ARENA_SECURE_COOKIES", "") == "1",
+        "REMEMBER_COOKIE_SECURE": os.environ.get("ARENA_SECURE_COOKIES", "") == "1",
         "SESSION_COOKIE_SAMESITE": "Lax",
         "REMEMBER_COOKIE_SAMESITE": "Lax",
         "WTF_CSRF_TIME_LIMIT": None,

@@ -21,7 +21,8 @@ from arena.backends import BackendError, Catalogue, ModelConfig
 from arena.chat_models import SharedChat
 from arena.config import PROJECT_ROOT
 from arena.database import write_transaction
-from arena.errors import Conflict, InvalidInput, NothingToServe
+from arena.errors import Conflict, InvalidInput, NotFound, NothingToServe
+from arena.library_models import PromptShare
 from arena.models import Battle, LanguageModel, Prompt, Response
 from arena.redact import redact
 from arena.voting import battle_for_voter, find_community
@@ -103,6 +104,8 @@ def start(
     """Check the prompt and pick two models by the arena's fairness rule, least served first."""
     text = check_prompt(prompt, moderation)
     community = find_community(session, community_slug)
+    if library_prompt_id is not None and session.get(PromptShare, library_prompt_id) is None:
+        raise NotFound("That library prompt does not exist (any more).")
     candidates = configured_models(session, catalogue, community.slug)
     if len(candidates) < 2:
         raise NothingToServe(
@@ -146,10 +149,10 @@ def generate(contest: Contest, on_chunk: Callable[[str, str], None], seed: int |
     failures: queue.Queue[BackendError] = queue.Queue()
 
     def answer(side: str) -> None:
-        generation = backends.stream_answer(
-            contest.configs[side], contest.histories[side], seed=seed
-        )
         try:
+            generation = backends.stream_answer(
+                contest.configs[side], contest.histories[side], seed=seed
+            )
             for chunk in generation:
                 on_chunk(side, chunk)
         except BackendError as error:
@@ -190,6 +193,8 @@ def _record_new(session: Session, contest: Contest) -> Battle:
     prompt = Prompt(
         community_id=contest.community_id,
         origin="custom",
+        # Out of the pairing pool until the asker votes: follow-ups may still rewrite it.
+        is_active=False,
         text=_scrubbed(contest.histories["a"][-1]["content"]),
         context=[],
         library_prompt_id=contest.library_prompt_id,
@@ -278,6 +283,9 @@ def continue_contest(
         battle = battle_for_voter(session, token, voter_id)
         if battle.prompt.origin != "custom":
             raise Conflict("Only custom battles can be continued.")
+        chat = session.get(SharedChat, battle.prompt.shared_chat_id)
+        if chat is None or chat.status == "withdrawn":
+            raise Conflict("This conversation was withdrawn; it cannot be continued.")
         claimed = session.execute(
             update(Battle)
             .where(Battle.id == battle.id, Battle.status == "open")

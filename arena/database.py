@@ -2,7 +2,7 @@
 
 from contextlib import contextmanager
 
-from sqlalchemy import event
+from sqlalchemy import event, text
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session, scoped_session
 
@@ -57,3 +57,13 @@ def write_transaction(session: Session):
     except BaseException:
         session.rollback()
         raise
+
+
+def lock_tables(session: Session, *tables: str) -> None:
+    """Keep writers out while a rebuild reads and rewrites derived tables.
+
+    Call inside a write transaction: on SQLite BEGIN IMMEDIATE already excludes other writers;
+    PostgreSQL needs explicit table locks so no vote commits between the read and the rewrite.
+    """
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(text(f"LOCK TABLE {', '.join(tables)} IN SHARE ROW EXCLUSIVE MODE"))

@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 from arena import badges, consensus, points
 from arena.chat_models import SharedChat
 from arena.clock import as_utc
+from arena.database import begin_write, lock_tables
 from arena.models import (
     OVERALL,
     Community,
@@ -148,6 +149,8 @@ def after_chat_shared(session: Session, chat: SharedChat, rules: Rules) -> list[
 def replay_votes(session: Session, rules: Rules) -> int:
     """Re-derive vote points, verdicts, streaks and badges from the vote log and shared chats,
     in the order they happened; returns the number of votes replayed."""
+    begin_write(session)
+    lock_tables(session, "votes", "point_events", "point_totals", "user_badges", "vote_verdicts")
     session.execute(delete(PointEvent).where(PointEvent.reason.in_(VOTE_REASONS)))
     for table in (VoteVerdict, UserBadge, VotingStreak):
         session.execute(delete(table))

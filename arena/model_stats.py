@@ -4,7 +4,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from arena.errors import NotFound
-from arena.models import LanguageModel, Rating, Response
+from arena.models import LanguageModel, Prompt, Rating, Response
 from arena.ratings import conservative_score
 
 
@@ -24,7 +24,14 @@ def model_profile(session: Session, slug: str) -> dict:
             func.avg(Response.tokens_per_second),
             func.avg(Response.completion_tokens),
         )
-        .where(Response.model_id == model.id, Response.tokens_per_second.isnot(None))
+        .join(Prompt, Prompt.id == Response.prompt_id)
+        # A custom battle's figures appear once it is voted on: earlier they would hint
+        # which two models its asker got.
+        .where(
+            Response.model_id == model.id,
+            Response.tokens_per_second.isnot(None),
+            Prompt.is_active.is_(True),
+        )
         .group_by(Response.backend)
     )
     return {

@@ -159,7 +159,10 @@ def feedback_chats(rows: list) -> list[ParsedChat]:
             raise InvalidInput(
                 f"{where}: the rated message {shortened(message_id)} is not in its chat snapshot"
             )
-        key = meta.get("chat_id") or chat.external_id or chat.fingerprint
+        chat_id = meta.get("chat_id")
+        key = (
+            (chat_id if isinstance(chat_id, str) else None) or chat.external_id or chat.fingerprint
+        )
         order = (number_of(row.get("updated_at"), f"{where} updated_at") or 0, number)
         if key not in snapshots or order > snapshots[key][0]:
             snapshots[key] = (order, chat)

@@ -3,9 +3,10 @@
 import random
 from dataclasses import dataclass
 
-from sqlalchemy import select, update
+from sqlalchemy import or_, select, update
 from sqlalchemy.orm import Session
 
+from arena.chat_models import SharedChat
 from arena.models import Battle, Exposure, LanguageModel, Prompt, Response
 from arena.sql import insert_ignoring_conflicts
 
@@ -74,8 +75,9 @@ class _Pool:
 def choose_pair(
     session: Session, community_id: int, voter_id: int, rng: random.Random | None = None
 ) -> Pair | None:
-    """Pick the least-served model, then its least-served opponent on a prompt the voter
-    has not judged with that pairing; repeat a seen pair only when nothing unseen is left."""
+    """Pick the least-served model, then its least-served opponent on a prompt the voter has
+    not been served with that pairing; failing that, one they were served but never judged.
+    None when the voter has judged every pair (or the community has fewer than two models)."""
     model_ids = community_model_ids(session, community_id)
     if len(model_ids) < 2:
         return None
@@ -87,33 +89,42 @@ def choose_pair(
         rng or random.SystemRandom(),
     )
     by_need = sorted(model_ids, key=lambda m: (pool.exposure.get(m, 0), pool.rng.random()))
-    for model_id in by_need:
-        pair = _pair_for_model(session, pool, model_id)
-        if pair:
-            return pair
-    return _pair_for_model(session, pool, by_need[0], allow_seen=True)
+    for unvoted_only in (False, True):
+        for model_id in by_need:
+            pair = _pair_for_model(session, pool, model_id, unvoted_only)
+            if pair:
+                return pair
+    return None
 
 
-def _pair_for_model(session, pool: _Pool, model_id: int, allow_seen=False) -> Pair | None:
+def _pair_for_model(session, pool: _Pool, model_id: int, unvoted_only=False) -> Pair | None:
     prompt_ids = list(
         session.scalars(
             select(Response.prompt_id)
             .join(Prompt, Prompt.id == Response.prompt_id)
+            .outerjoin(SharedChat, SharedChat.id == Prompt.shared_chat_id)
             .where(
                 Response.model_id == model_id,
                 Prompt.community_id == pool.community_id,
                 Prompt.is_active.is_(True),
+                # Double blind: nobody judges pairs from a chat they shared themselves.
+                or_(SharedChat.id.is_(None), SharedChat.contributor_id != pool.voter_id),
             )
         )
     )
     pool.rng.shuffle(prompt_ids)
     for chunk in _growing_chunks(prompt_ids):
         answers = _answers_by_prompt(session, chunk, pool.active)
-        seen = set() if allow_seen else _seen_pairs(session, pool.voter_id, chunk)
-        for prompt_id in chunk:
-            pair = _best_opponent(pool, prompt_id, model_id, answers.get(prompt_id, {}), seen)
-            if pair:
-                return pair
+        seen = _seen_pairs(session, pool.voter_id, chunk, voted_only=unvoted_only)
+        # The least-served opponent over the whole chunk, so exposure stays even.
+        candidates = [
+            candidate
+            for prompt_id in chunk
+            for candidate in _opponents(pool, prompt_id, model_id, answers.get(prompt_id, {}), seen)
+        ]
+        if candidates:
+            _, _, opponent, prompt_id, own, theirs = min(candidates)
+            return Pair(prompt_id, (own, theirs), (model_id, opponent))
     return None
 
 
@@ -139,27 +150,24 @@ def _answers_by_prompt(session, prompt_ids, active_model_ids) -> dict[int, dict[
     return answers
 
 
-def _seen_pairs(session, voter_id, prompt_ids) -> set[frozenset[int]]:
-    rows = session.execute(
-        select(Battle.response_a_id, Battle.response_b_id).where(
-            Battle.voter_id == voter_id,
-            Battle.status == "voted",
-            Battle.prompt_id.in_(prompt_ids),
-        )
+def _seen_pairs(session, voter_id, prompt_ids, voted_only=False) -> set[frozenset[int]]:
+    """Pairs the voter was served (or, with voted_only, judged) on these prompts."""
+    query = select(Battle.response_a_id, Battle.response_b_id).where(
+        Battle.voter_id == voter_id, Battle.prompt_id.in_(prompt_ids)
     )
+    if voted_only:
+        query = query.where(Battle.status == "voted")
+    rows = session.execute(query)
     return {frozenset(row) for row in rows}
 
 
-def _best_opponent(pool: _Pool, prompt_id, model_id, answers, seen) -> Pair | None:
+def _opponents(pool: _Pool, prompt_id, model_id, answers, seen) -> list[tuple]:
+    """(exposure, tie-break, opponent, prompt, own response, their response) not yet seen."""
     own_response = answers.get(model_id)
     if own_response is None:
-        return None
-    candidates = [
-        (pool.exposure.get(other, 0), pool.rng.random(), other, response_id)
-        for other, response_id in answers.items()
-        if other != model_id and frozenset((own_response, response_id)) not in seen
+        return []
+    return [
+        (pool.exposure.get(other, 0), pool.rng.random(), other, prompt_id, own_response, theirs)
+        for other, theirs in answers.items()
+        if other != model_id and frozenset((own_response, theirs)) not in seen
     ]
-    if not candidates:
-        return None
-    _, _, opponent, opponent_response = min(candidates)
-    return Pair(prompt_id, (own_response, opponent_response), (model_id, opponent))

@@ -8,6 +8,7 @@ from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from arena.clock import day_start, week_start
+from arena.database import begin_write, lock_tables
 from arena.models import OVERALL, Community, PointEvent, PointTotal
 from arena.rules import BOARDS, Rules
 from arena.sql import insert_ignoring_conflicts
@@ -124,6 +125,8 @@ def points_this_week(session: Session, user_id: int, now: datetime) -> int:
 
 def rebuild_totals(session: Session) -> int:
     """Recompute the cached totals from the ledger; returns how many totals are non-zero."""
+    begin_write(session)
+    lock_tables(session, "point_events", "point_totals")
     rows = session.execute(
         select(PointEvent.user_id, PointEvent.board, Community.slug, func.sum(PointEvent.amount))
         .outerjoin(Community, Community.id == PointEvent.community_id)

@@ -7,6 +7,7 @@ import trueskill
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
+from arena.database import begin_write, lock_tables
 from arena.models import OVERALL, Community, Rating, Vote
 from arena.sql import insert_ignoring_conflicts
 
@@ -104,6 +105,8 @@ def replay(votes: Iterable[tuple[int, int, str, str]]) -> dict[tuple[int, str], 
 
 def rebuild_ratings(session: Session) -> int:
     """Replace the ratings table by a replay of the whole vote log; returns the vote count."""
+    begin_write(session)
+    lock_tables(session, "votes", "ratings")
     rows = session.execute(
         select(Vote.model_a_id, Vote.model_b_id, Vote.choice, Community.slug)
         .join(Community, Community.id == Vote.community_id)

@@ -1,6 +1,7 @@
 """Sharing chats: preview, scrub, publish whole or not at all, mine pairs, withdraw, export."""
 
 import dataclasses
+import hashlib
 import re
 import secrets
 from collections.abc import Callable
@@ -64,6 +65,9 @@ class SharedChatReport:
 
 
 def check_options(options: SharingOptions) -> SharingOptions:
+    for name in ("community", "licence", "notes"):
+        if not isinstance(getattr(options, name), str):
+            raise InvalidInput(f"{name} must be text.")
     if options.licence not in LICENCES:
         raise InvalidInput(f"licence must be one of {', '.join(LICENCES)}.")
     if not isinstance(options.tags, list) or len(options.tags) > MAX_TAGS:
@@ -205,16 +209,16 @@ def _scrub(chat: ParsedChat, manual, number) -> tuple[ParsedChat, dict[str, int]
 def _publish_chat(session, contributor_id, community, chat, counts, options) -> SharedChatReport:
     exists = session.scalar(select(SharedChat.id).where(SharedChat.fingerprint == chat.fingerprint))
     if exists:
-        return SharedChatReport(chat.title, None, True, 0, counts)
+        return SharedChatReport(redact(chat.title).text, None, True, 0, counts)
     shared = SharedChat(
         contributor_id=contributor_id,
         community_id=community.id,
         source_format=chat.source_format,
-        title=chat.title[:200],
+        title=redact(chat.title).text[:200],
         fingerprint=chat.fingerprint,
         licence=options.licence,
         tags=options.tags,
-        notes=options.notes,
+        notes=redact(options.notes).text if options.notes else "",
         redaction_counts=counts,
     )
     shared.messages = [_stored_message(position, m) for position, m in enumerate(chat.messages)]
@@ -222,7 +226,7 @@ def _publish_chat(session, contributor_id, community, chat, counts, options) -> 
     session.flush()
     shared.pairs = _mine(session, shared, chat)
     _record_feedback(session, shared, chat)
-    return SharedChatReport(chat.title, shared.id, False, shared.pairs, counts)
+    return SharedChatReport(shared.title, shared.id, False, shared.pairs, counts)
 
 
 def _stored_message(position: int, message: ChatMessage) -> SharedMessage:
@@ -231,7 +235,7 @@ def _stored_message(position: int, message: ChatMessage) -> SharedMessage:
         message_key=message.id[:120],
         parent_key=message.parent_id[:120] if message.parent_id else None,
         role=message.role,
-        model_name=message.model,
+        model_name=message.model[:120] if message.model else None,
         content=message.content,
         rating=message.rating,
         feedback_note=message.feedback_note,
@@ -256,22 +260,26 @@ def _mine(session: Session, shared: SharedChat, chat: ParsedChat) -> int:
         candidates = candidate_pairs(mined)
         if not candidates or mined.context_self_identifies:
             continue  # an earlier answer naming its model would break blindness
+        message_hash = hashlib.sha1(mined.message_id.encode()).hexdigest()
         prompt = Prompt(
             community_id=shared.community_id,
-            external_id=f"chat:{shared.id}:{mined.message_id}"[:120],
+            external_id=f"chat:{shared.id}:{message_hash}",
             origin="shared_chat",
             text=mined.text,
             context=mined.context,
             shared_chat_id=shared.id,
         )
-        answers = {a.model: a for pair in candidates for a in pair}
+        # Names that differ only in case or punctuation are one arena model: one answer each.
+        answers = {model_for(session, a.model).id: a for pair in candidates for a in pair}
+        if len(answers) < 2:
+            continue
         prompt_responses = [
-            Response(prompt=prompt, model=model_for(session, name), text=answer.text)
-            for name, answer in answers.items()
+            Response(prompt=prompt, model_id=model_id, text=answer.text)
+            for model_id, answer in answers.items()
         ]
         session.add(prompt)
         session.add_all(prompt_responses)
-        pairs += len(candidates)
+        pairs += len(answers) * (len(answers) - 1) // 2
     return pairs
 
 
@@ -282,8 +290,8 @@ def _record_feedback(session: Session, shared: SharedChat, chat: ParsedChat) -> 
                 chat_id=shared.id,
                 community_id=shared.community_id,
                 model_id=model_for(session, event.model).id,
-                prompt_key=event.prompt_id,
-                message_key=event.message_id,
+                prompt_key=event.prompt_id[:120] if event.prompt_id else None,
+                message_key=event.message_id[:120],
                 rating=event.rating,
                 regenerated=event.regenerated,
                 completion_tokens=event.completion_tokens,

@@ -8,6 +8,7 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from arena import gamification, pairing, ratings
+from arena.chat_models import SharedChat
 from arena.database import write_transaction
 from arena.errors import Conflict, InvalidInput, NotFound, NothingToServe
 from arena.models import CHOICES, Battle, Community, LanguageModel, Response, Vote, utcnow
@@ -39,7 +40,10 @@ def serve_battle(session: Session, voter_id: int, community_slug: str | None = N
         community = find_community(session, community_slug)
         pair = pairing.choose_pair(session, community.id, voter_id)
         if pair is None:
-            raise NothingToServe(f"The {community.name} community has no pairs to judge yet.")
+            raise NothingToServe(
+                f"No pair left for you in the {community.name} community: you have judged them "
+                "all, or it has fewer than two models. Thank you! Try another community."
+            )
         left, right = pair.response_ids
         if secrets.randbelow(2):
             left, right = right, left
@@ -99,6 +103,9 @@ def _record_vote(session, voter_id, token, choice, at, rules) -> VoteOutcome:
             raise Conflict("Both models are still answering; vote when they have finished.")
         raise Conflict("This battle has already been voted on.")
     model_a, model_b = _models_of(session, battle)
+    _check_votable(session, battle, voter_id, {model_a.id, model_b.id})
+    if battle.prompt.origin == "custom":
+        battle.prompt.is_active = True  # the asker has judged it: now others may too
     community_slug = battle.community.slug
     # Lock ratings before inserting the vote, so vote ids follow the order ratings change in.
     locked = ratings.lock_ratings(
@@ -126,6 +133,23 @@ def _record_vote(session, voter_id, token, choice, at, rules) -> VoteOutcome:
         events=[("leaderboard_changed", {"scopes": list(ratings.scopes_for(community_slug))})]
         + earned,
     )
+
+
+def _check_votable(session: Session, battle: Battle, voter_id: int, model_ids: set[int]) -> None:
+    """Refuse votes on withdrawn pairs and second judgements of a pair by the same voter."""
+    chat_id = battle.prompt.shared_chat_id
+    if (
+        chat_id
+        and session.scalar(select(SharedChat.status).where(SharedChat.id == chat_id)) == "withdrawn"
+    ):
+        raise Conflict("This pair was withdrawn by its contributor; nothing was recorded.")
+    earlier = session.execute(
+        select(Vote.model_a_id, Vote.model_b_id).where(
+            Vote.voter_id == voter_id, Vote.prompt_id == battle.prompt_id
+        )
+    )
+    if any({a, b} == model_ids for a, b in earlier):
+        raise Conflict("You have already judged this pair; nothing was recorded.")
 
 
 def _models_of(session: Session, battle: Battle) -> tuple[LanguageModel, LanguageModel]:

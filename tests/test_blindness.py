@@ -53,7 +53,7 @@ def test_tokens_carry_no_model_ids_or_order(app, api, world):
 def test_left_and_right_are_shuffled(app, api, world):
     """Across many battles the least-served model lands on both sides."""
     first_model_by_side = {"a": set(), "b": set()}
-    for _ in range(BATTLES):
+    for _ in range(30):  # of the 36 distinct pairs of the general community
         battle = api.battle()
         reply = api.vote(battle["token"], "tie").get_json()
         first_model_by_side["a"].add(reply["models"]["a"])

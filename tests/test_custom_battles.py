@@ -253,3 +253,25 @@ def test_admins_see_the_catalogue_and_can_take_a_model_out(custom_app):
     api = api_client_for(custom_app, "asker")
     reply = api.post("/api/v1/battles", json={"prompt": "Hi", "community": "general"})
     assert reply.status_code == 404  # one live model left in general
+
+
+def test_a_custom_pair_joins_the_queue_and_the_speed_page_only_after_its_vote(custom_app):
+    api = api_client_for(custom_app, "asker")
+    battle = api.post("/api/v1/battles", json={"prompt": "Name a colour."}).get_json()
+    page = custom_app.test_client().get("/models/smol-concise").get_data(as_text=True)
+    assert "No live answers yet." in page  # before the vote it would hint who answered
+    with custom_app.app_context():
+        assert db.session.scalar(select(Prompt.is_active).where(Prompt.origin == "custom")) is False
+    api.vote(battle["token"], "a")
+    with custom_app.app_context():
+        assert db.session.scalar(select(Prompt.is_active).where(Prompt.origin == "custom")) is True
+    page = custom_app.test_client().get("/models/smol-concise").get_data(as_text=True)
+    assert "No live answers yet." not in page
+
+
+def test_an_unknown_library_prompt_is_refused_before_generating(custom_app):
+    api = api_client_for(custom_app, "asker")
+    before = rows(custom_app)
+    reply = api.post("/api/v1/battles", json={"prompt": "Hi", "library_prompt": 424242})
+    assert reply.status_code == 404 and "library prompt" in reply.get_json()["error"]
+    assert rows(custom_app) == before

@@ -207,3 +207,22 @@ def test_equal_scores_share_a_rank():
 
     rows = [{"score": 3.0}, {"score": 1.0}, {"score": 1.0}, {"score": 0.5}]
     assert [row["rank"] for row in with_ranks(rows)] == [1, 2, 2, 4]
+
+
+def test_odd_ids_are_not_found_not_errors(browser_client):
+    csrf = csrf_token(browser_client, "/")
+    assert browser_client.get("/arena?ask=²").status_code == 404
+    assert browser_client.get("/arena?ask=99999999999999999999999").status_code == 404
+    big = "99999999999999999999999"
+    assert (
+        browser_client.post(f"/chats/{big}/withdraw", data={"csrf_token": csrf}).status_code == 404
+    )
+    assert browser_client.get(f"/prompts/{big}").status_code == 404
+
+
+def test_sockets_with_odd_auth_are_refused(app, world):
+    from arena.extensions import socketio
+
+    assert socketio.test_client(app, auth=["scope"]).is_connected()  # read as the overall board
+    assert not socketio.test_client(app, auth={"scope": ["coding"]}).is_connected()
+    assert socketio.test_client(app, auth={"scope": "coding"}).is_connected()

@@ -4,11 +4,13 @@ import random
 from collections import Counter
 from itertools import combinations
 
-from sqlalchemy import select
+import pytest
+from sqlalchemy import func, select
 
 from arena import pairing, voting
+from arena.errors import Conflict, NothingToServe
 from arena.extensions import db
-from arena.models import Community, Exposure, LanguageModel
+from arena.models import Community, Exposure, LanguageModel, Vote
 from tests.factories import make_voter, make_world
 
 
@@ -40,8 +42,26 @@ def test_a_voter_never_repeats_a_battle_while_unseen_ones_remain(app):
             seen.append((battle.prompt_id, frozenset((battle.response_a_id, battle.response_b_id))))
             voting.cast_vote(db.session, voter.id, battle.token, "a")
         assert len(set(seen)) == distinct_battles
-        # Everything judged: the voter may now see a repeat rather than nothing.
-        assert voting.serve_battle(db.session, voter.id, "general") is not None
+        # Everything judged: no repeat (a second judgement would not count anyway).
+        with pytest.raises(NothingToServe, match="judged them all"):
+            voting.serve_battle(db.session, voter.id, "general")
+
+
+def test_served_but_unjudged_pairs_come_back_last_and_count_once(app):
+    with app.app_context():
+        make_world(db.session, models=2, prompts=1, communities=("general",))
+        voter, _ = make_voter(db.session)
+        first = voting.serve_battle(db.session, voter.id, "general")
+        twin = voting.serve_battle(db.session, voter.id, "general")  # the only pair, again
+        assert (first.prompt_id, {first.response_a_id, first.response_b_id}) == (
+            twin.prompt_id,
+            {twin.response_a_id, twin.response_b_id},
+        )
+        voting.cast_vote(db.session, voter.id, first.token, "a")
+        # The twin was open while the models were revealed: voting on it now changes nothing.
+        with pytest.raises(Conflict, match="already judged this pair"):
+            voting.cast_vote(db.session, voter.id, twin.token, "b")
+        assert db.session.scalar(select(func.count(Vote.id))) == 1
 
 
 def test_inactive_models_are_not_served(app):

@@ -205,23 +205,90 @@ def test_feedback_stats_from_shared_chats(app, api):
 
 def test_withdrawing_removes_pairs_and_text_but_keeps_votes(app, api):
     share(api, two_model_chat(question="Only mined prompt here?"), community="coding")
+    voter = api_client_for(app, "voter2")
     with app.app_context():
         chat_id = db.session.scalar(select(SharedChat.id))
-    battles = [api.battle("coding") for _ in range(30)]
-    mined = next(b for b in battles if "Only mined prompt" in b["prompt"])
-    api.vote(mined["token"], "a")
+    battles = [voter.battle("coding") for _ in range(30)]
+    mined = [b for b in battles if "Only mined prompt" in b["prompt"]]
+    assert len(mined) == 1  # served once to this voter, never twice
+    open_mined = voter.battle("general")  # unrelated; keeps the voter busy elsewhere
+    voter.vote(mined[0]["token"], "a")
     with app.app_context():
         ratings_before = db.session.scalars(select(Rating.mu).order_by(Rating.id)).all()
-    with app.app_context():
         owner = db.session.scalar(select(SharedChat.contributor_id))
         sharing.withdraw(db.session, owner, chat_id)
         prompt = db.session.scalar(select(Prompt).where(Prompt.shared_chat_id == chat_id))
         assert not prompt.is_active and "Only mined" not in prompt.text
         assert db.session.scalar(select(func.count(SharedMessage.id))) == 0
-        assert db.session.scalar(select(func.count(Vote.id))) >= 1
+        assert db.session.scalar(select(func.count(Vote.id))) == 1
         assert db.session.scalars(select(Rating.mu).order_by(Rating.id)).all() == ratings_before
-    for _ in range(30):
-        assert "Only mined prompt" not in api.battle("coding")["prompt"]
+    assert voter.vote(open_mined["token"], "tie").status_code == 200
+    for _ in range(20):
+        assert "Only mined prompt" not in api_client_for(app, f"late{_}").battle("coding")["prompt"]
+
+
+def test_contributors_never_judge_pairs_from_their_own_chats(app, api):
+    share(api, two_model_chat(question="My own chat's question?"), community="coding")
+    for _ in range(36):  # every pair of the coding community, and more
+        reply = api.post("/api/v1/battles", json={"community": "coding"})
+        if reply.status_code == 404:
+            break
+        assert "My own chat" not in reply.get_json()["prompt"]
+        api.vote(reply.get_json()["token"], "tie")
+
+
+def test_votes_on_a_withdrawn_pair_are_refused(app, api):
+    share(api, two_model_chat(question="Soon withdrawn?"), community="coding")
+    voter = api_client_for(app, "voter3")
+    battles = [voter.battle("coding") for _ in range(30)]
+    mined = next(b for b in battles if "Soon withdrawn" in b["prompt"])
+    with app.app_context():
+        owner, chat_id = db.session.execute(select(SharedChat.contributor_id, SharedChat.id)).one()
+        sharing.withdraw(db.session, owner, chat_id)
+    reply = voter.vote(mined["token"], "a")
+    assert reply.status_code == 409 and "withdrawn" in reply.get_json()["error"]
+
+
+def test_titles_and_notes_are_scrubbed_too(app, api):
+    chat = two_model_chat(title="Mail jane.roe@contoso-mail.org about it")
+    body = share(api, chat, notes="ask me at +44 20 7946 0958").get_json()
+    assert body["chats"][0]["title"] == "Mail [EMAIL] about it"
+    with app.app_context():
+        stored = db.session.execute(select(SharedChat.title, SharedChat.notes)).one()
+    assert stored == ("Mail [EMAIL] about it", "ask me at [PHONE]")
+
+
+def test_model_names_that_differ_only_in_case_are_one_model(app, api):
+    chat = openwebui_chat(
+        "Case",
+        [
+            (
+                "Which is better?",
+                [
+                    answer("GPT-4o", "One."),
+                    answer("gpt-4o", "Two."),
+                    answer("llama3.1:8b", "Three."),
+                ],
+            )
+        ],
+    )
+    reply = share(api, chat)
+    assert reply.status_code == 201, reply.get_json()
+    assert reply.get_json()["chats"][0]["pairs"] == 1
+
+
+@pytest.mark.parametrize("field", ["community", "licence", "notes"])
+def test_wrongly_typed_options_are_refused(app, api, field):
+    before = counts(app)
+    body = {
+        "community": "coding",
+        "licence": "CC0-1.0",
+        "chats": json.loads(export(two_model_chat())),
+        field: ["not", "text"],
+    }
+    reply = api.post("/api/v1/chats", json=body)
+    assert reply.status_code == 400 and f"{field} must be text" in reply.get_json()["error"]
+    assert counts(app) == before
 
 
 def test_the_preview_flow_redacts_by_hand_and_keeps_no_original(app, browser_client):

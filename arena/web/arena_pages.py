@@ -15,7 +15,8 @@ blueprint = Blueprint("arena", __name__)
 def library_prompt(prompt_id: str):
     from arena.library_models import PromptShare
 
-    found = db.session.get(PromptShare, int(prompt_id)) if prompt_id.isdigit() else None
+    number = int(prompt_id) if prompt_id.isascii() and prompt_id.isdigit() else None
+    found = db.session.get(PromptShare, number) if number and number < 2**31 else None
     if found is None:
         raise NotFound("That library prompt does not exist (any more).")
     return found

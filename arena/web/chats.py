@@ -101,7 +101,7 @@ def publish(token: str):
     return redirect(url_for("chats.mine"))
 
 
-@blueprint.post("/chats/<int:chat_id>/withdraw")
+@blueprint.post("/chats/<int(max=2147483647):chat_id>/withdraw")
 @login_required
 def withdraw(chat_id: int):
     sharing.withdraw(db.session, current_user.id, chat_id)

@@ -56,10 +56,11 @@ def run_contest(contest: custom_battles.Contest, on_chunk, seed=None) -> Battle:
     """Generate both answers and record the battle; on failure record nothing (or reopen)."""
     try:
         custom_battles.generate(contest, on_chunk, seed=seed)
-    except BackendError:
-        custom_battles.release(db.session, contest)
+        return custom_battles.record(db.session, contest)
+    except Exception:
+        db.session.rollback()
+        custom_battles.release(db.session, contest)  # a follow-up's battle is votable again
         raise
-    return custom_battles.record(db.session, contest)
 
 
 def _stream_to_asker(app, contest: custom_battles.Contest, ready_url: str) -> None:
@@ -169,6 +170,9 @@ def _server_sent_events(contest) -> Response:
                 events.put(("battle", voting.battle_view(battle_row)))
             except BackendError as error:
                 events.put(("error", {"message": error.message}))
+            except Exception:
+                app.logger.exception("Custom battle %s failed", contest.token)
+                events.put(("error", {"message": "Something went wrong; nothing was saved."}))
             finally:
                 db.session.remove()
                 events.put(None)

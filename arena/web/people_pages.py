@@ -76,11 +76,16 @@ def profile():
 def create_token():
     label = (request.form.get("label") or "").strip()[:80]
     token = accounts.create_api_token(db.session, current_user, label=label)
-    flash(f"Your new API token (shown once, copy it now): {token}", "token")
-    return redirect(url_for("people.profile"))
+    # Rendered, not flashed: a flash would travel in the (readable) session cookie.
+    return render_template(
+        "profile.html",
+        form=ProfileForm(obj=current_user),
+        new_token=token,
+        **_profile_context(current_user),
+    ), 201
 
 
-@blueprint.post("/profile/tokens/<int:token_id>/revoke")
+@blueprint.post("/profile/tokens/<int(max=2147483647):token_id>/revoke")
 @login_required
 def revoke_token(token_id: int):
     accounts.revoke_api_token(db.session, current_user, token_id)

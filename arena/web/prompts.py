@@ -75,7 +75,7 @@ def share():
     return redirect(url_for("prompts.detail", prompt_id=shared.id))
 
 
-@blueprint.get("/prompts/<int:prompt_id>")
+@blueprint.get("/prompts/<int(max=2147483647):prompt_id>")
 def detail(prompt_id: int):
     found = prompt_library.prompt_detail(db.session, prompt_id)
     own, upvoted = _viewer_marks([found["prompt"]])
@@ -89,7 +89,7 @@ def detail(prompt_id: int):
     )
 
 
-@blueprint.post("/prompts/<int:prompt_id>/upvote")
+@blueprint.post("/prompts/<int(max=2147483647):prompt_id>/upvote")
 @login_required
 @limiter.limit("120/hour")
 def upvote(prompt_id: int):
@@ -98,7 +98,7 @@ def upvote(prompt_id: int):
     return redirect(_back_to(url_for("prompts.detail", prompt_id=prompt_id)))
 
 
-@blueprint.post("/prompts/<int:prompt_id>/comments")
+@blueprint.post("/prompts/<int(max=2147483647):prompt_id>/comments")
 @login_required
 @limiter.limit("60/hour")
 def add_comment(prompt_id: int):

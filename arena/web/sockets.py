@@ -19,7 +19,9 @@ def _connect(auth=None):
 
     Clients send nothing after connecting: every change goes through HTTP POST with CSRF.
     """
-    scope = (auth or {}).get("scope") or OVERALL
+    scope = (auth.get("scope") if isinstance(auth, dict) else None) or OVERALL
+    if not isinstance(scope, str):
+        return False
     if scope != OVERALL and not db.session.scalar(
         select(Community.id).where(Community.slug == scope)
     ):
