@@ -330,6 +330,9 @@ def _config_of(catalogue: Catalogue, battle: Battle, side: str) -> ModelConfig:
 
 def _record_continuation(session: Session, contest: Contest) -> Battle:
     battle = session.get(Battle, contest.battle_id)
+    chat = session.get(SharedChat, battle.prompt.shared_chat_id)
+    if chat is None or chat.status == "withdrawn":  # withdrawn while the models were answering
+        raise BackendError("This conversation was withdrawn meanwhile; the follow-up was not kept.")
     battle.prompt.text = _scrubbed(contest.histories["a"][-1]["content"])
     for side in SIDES:
         response = battle.response_a if side == "a" else battle.response_b
