@@ -58,42 +58,21 @@ def after_vote(session: Session, vote: Vote, community: Community, rules: Rules)
     recipients = {vote.voter_id} | {v.voter_id for v in agreeing}
     points.lock_totals(session, recipients, (OVERALL, community.slug))
     badges.record_streak(session, vote.voter_id, at)
-    where = (community.id, community.slug)
-    awards = [
-        points.award(
+
+    def give(user_id: int, reason: str, ref: tuple[str, int]):
+        return points.award(
             session,
             rules,
-            user_id=vote.voter_id,
-            reason="vote",
-            ref=("vote", vote.id),
+            user_id=user_id,
+            reason=reason,
+            ref=ref,
             at=at,
-            community=where,
+            community=(community.id, community.slug),
         )
-    ]
-    awards += [
-        points.award(
-            session,
-            rules,
-            user_id=v.voter_id,
-            reason="vote_agrees",
-            ref=("vote", v.vote_id),
-            at=at,
-            community=where,
-        )
-        for v in agreeing
-    ]
-    awards += [
-        points.award(
-            session,
-            rules,
-            user_id=vote.voter_id,
-            reason="discovery",
-            ref=("model", model_id),
-            at=at,
-            community=where,
-        )
-        for model_id in discoveries
-    ]
+
+    awards = [give(vote.voter_id, "vote", ("vote", vote.id))]
+    awards += [give(v.voter_id, "vote_agrees", ("vote", v.vote_id)) for v in agreeing]
+    awards += [give(vote.voter_id, "discovery", ("model", m)) for m in discoveries]
     session.flush()
     badge_awards = []
     for user_id in sorted(recipients | {v.voter_id for v in verdicts}):
