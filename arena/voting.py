@@ -11,6 +11,7 @@ from arena import gamification, pairing, ratings
 from arena.chat_models import SharedChat
 from arena.database import write_transaction
 from arena.errors import Conflict, InvalidInput, NotFound, NothingToServe
+from arena.identity import self_identifies
 from arena.models import CHOICES, Battle, Community, LanguageModel, Response, Vote, utcnow
 from arena.rules import Rules, default_rules
 
@@ -104,7 +105,7 @@ def _record_vote(session, voter_id, token, choice, at, rules) -> VoteOutcome:
         raise Conflict("This battle has already been voted on.")
     model_a, model_b = _models_of(session, battle)
     _check_votable(session, battle, voter_id, {model_a.id, model_b.id})
-    if battle.prompt.origin == "custom":
+    if battle.prompt.origin == "custom" and not _names_itself(battle):
         battle.prompt.is_active = True  # the asker has judged it: now others may too
     community_slug = battle.community.slug
     # Lock ratings before inserting the vote, so vote ids follow the order ratings change in.
@@ -133,6 +134,11 @@ def _record_vote(session, voter_id, token, choice, at, rules) -> VoteOutcome:
         events=[("leaderboard_changed", {"scopes": list(ratings.scopes_for(community_slug))})]
         + earned,
     )
+
+
+def _names_itself(battle: Battle) -> bool:
+    """A live answer that names its model can never be shown blind to anyone else."""
+    return any(self_identifies(r.text) for r in (battle.response_a, battle.response_b))
 
 
 def _check_votable(session: Session, battle: Battle, voter_id: int, model_ids: set[int]) -> None:

@@ -275,3 +275,15 @@ def test_an_unknown_library_prompt_is_refused_before_generating(custom_app):
     reply = api.post("/api/v1/battles", json={"prompt": "Hi", "library_prompt": 424242})
     assert reply.status_code == 404 and "library prompt" in reply.get_json()["error"]
     assert rows(custom_app) == before
+
+
+def test_a_live_answer_that_names_its_model_never_enters_the_queue(custom_app):
+    api = api_client_for(custom_app, "asker")
+    battle = api.post("/api/v1/battles", json={"prompt": "Who are you?"}).get_json()
+    with custom_app.app_context():  # a 135M model cannot be made to say this on cue
+        response = db.session.scalar(select(Response).where(Response.backend.isnot(None)))
+        response.text = "As ChatGPT, developed by OpenAI, I answer questions."
+        db.session.commit()
+    assert api.vote(battle["token"], "a").status_code == 200
+    with custom_app.app_context():
+        assert db.session.scalar(select(Prompt.is_active).where(Prompt.origin == "custom")) is False
