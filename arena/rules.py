@@ -64,7 +64,7 @@ class Rules:
 
 
 class RulesError(ValueError):
-    pass
+    """A rules file is malformed; the message names the file and the entry."""
 
 
 def _read(path: Path) -> dict:

@@ -13,6 +13,7 @@ from arena.leaderboard import model_leaderboard
 from arena.models import utcnow
 from arena.rules import default_rules
 from arena.web import chats, custom
+from arena.web.pages import community_slug_from_args
 
 blueprint = Blueprint("api", __name__, url_prefix="/api/v1")
 
@@ -46,12 +47,6 @@ def _json_body() -> dict:
     return body
 
 
-def _community_arg() -> str | None:
-    """The ?community= slug, checked to exist (404 otherwise); None for overall."""
-    slug = request.args.get("community") or None
-    return voting.find_community(db.session, slug).slug if slug else None
-
-
 def _rate_key() -> str:
     user = g.get("api_user")
     return f"user:{user.id}" if user else request.remote_addr or "anonymous"
@@ -59,7 +54,7 @@ def _rate_key() -> str:
 
 @blueprint.get("/leaderboard")
 def leaderboard():
-    slug = _community_arg()
+    slug = community_slug_from_args()
     return jsonify(model_leaderboard(db.session, slug))
 
 
@@ -107,7 +102,7 @@ def me():
 def people_board():
     board = request.args.get("board", "contributors")
     period = request.args.get("period", "all")
-    slug = _community_arg()
+    slug = community_slug_from_args()
     rows = people.people_board(db.session, board, period, slug, utcnow())
     return jsonify(board=board, period=period, community=slug, people=rows)
 
@@ -161,5 +156,5 @@ def my_chats():
 
 @blueprint.get("/feedback-stats")
 def feedback_statistics():
-    slug = _community_arg()
+    slug = community_slug_from_args()
     return jsonify(feedback_stats(db.session, slug))

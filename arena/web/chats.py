@@ -9,8 +9,7 @@ from arena import realtime, sharing
 from arena.errors import InvalidInput
 from arena.extensions import db, limiter
 from arena.feedback_stats import feedback_stats
-from arena.voting import find_community
-from arena.web.pages import all_communities
+from arena.web.pages import all_communities, community_from_args
 
 blueprint = Blueprint("chats", __name__)
 MAX_UPLOAD_BYTES = 8 * 1024 * 1024
@@ -122,8 +121,7 @@ def export():
 
 @blueprint.get("/feedback")
 def feedback():
-    slug = request.args.get("community") or None
-    community = find_community(db.session, slug) if slug else None
+    community = community_from_args()
     stats = feedback_stats(db.session, community.slug if community else None)
     return render_template(
         "feedback.html", stats=stats, community=community, communities=all_communities()

@@ -21,6 +21,8 @@ from arena import custom_battles, realtime, voting
 from arena.backends import BackendError
 from arena.extensions import db, limiter, socketio
 from arena.models import Battle
+from arena.web.arena_pages import rendered_battle
+from arena.web.pages import all_communities
 
 blueprint = Blueprint("custom", __name__)
 
@@ -125,9 +127,6 @@ def follow_up(token: str):
 @login_required
 def battle(token: str):
     """An open battle of one's own (custom battles land here once both answers are in)."""
-    from arena.web.arena_pages import rendered_battle
-    from arena.web.pages import all_communities
-
     found = voting.battle_for_voter(db.session, token, current_user.id)
     if found.status == "voted":
         return redirect(url_for("arena.result", token=token))

@@ -11,6 +11,17 @@ from arena.voting import find_community
 blueprint = Blueprint("pages", __name__)
 
 
+def community_from_args() -> Community | None:
+    """The community named by ?community= (404 if unknown); None means overall."""
+    slug = request.args.get("community") or None
+    return find_community(db.session, slug) if slug else None
+
+
+def community_slug_from_args() -> str | None:
+    community = community_from_args()
+    return community.slug if community else None
+
+
 def all_communities() -> list[Community]:
     return list(db.session.scalars(select(Community).order_by(Community.id)))
 
@@ -27,8 +38,7 @@ def index():
 
 @blueprint.get("/leaderboard")
 def leaderboard():
-    slug = request.args.get("community") or None
-    community = find_community(db.session, slug) if slug else None
+    community = community_from_args()
     board = model_leaderboard(db.session, community.slug if community else None)
     return render_template(
         "leaderboard.html",

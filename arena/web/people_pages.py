@@ -8,9 +8,8 @@ from arena import accounts, badges, people, points
 from arena.extensions import db
 from arena.models import ApiToken, Vote, VotingStreak, utcnow
 from arena.rules import default_rules
-from arena.voting import find_community
 from arena.web.forms import ProfileForm
-from arena.web.pages import all_communities
+from arena.web.pages import all_communities, community_from_args
 
 blueprint = Blueprint("people", __name__)
 
@@ -19,8 +18,7 @@ blueprint = Blueprint("people", __name__)
 def board():
     board_name = request.args.get("board", "contributors")
     period = request.args.get("period", "all")
-    slug = request.args.get("community") or None
-    community = find_community(db.session, slug) if slug else None
+    community = community_from_args()
     rows = people.people_board(
         db.session, board_name, period, community.slug if community else None, utcnow()
     )

@@ -6,16 +6,14 @@ from flask_login import current_user, login_required
 from arena import prompt_library, realtime
 from arena.extensions import db, limiter
 from arena.render import markdown_to_html
-from arena.voting import find_community
-from arena.web.pages import all_communities
+from arena.web.pages import all_communities, community_slug_from_args
 
 blueprint = Blueprint("prompts", __name__)
 
 
 def _filters() -> tuple[str, str | None, str | None]:
     """?sort=, ?community= (checked to exist) and ?tag= of a library request."""
-    slug = request.args.get("community") or None
-    community = find_community(db.session, slug).slug if slug else None
+    community = community_slug_from_args()
     return request.args.get("sort") or "top", community, request.args.get("tag") or None
 
 
