@@ -5,9 +5,8 @@ from pathlib import Path
 from flask import Flask
 from flask_migrate import upgrade
 
-from arena import chat_models, library_models  # noqa: F401 - registers their tables
 from arena.config import PROJECT_ROOT, load_config
-from arena.database import configure_engine
+from arena.core.db import configure_engine, unit_of_work
 from arena.extensions import csrf, db, limiter, login_manager, migrate, socketio
 
 MIGRATIONS_DIR = PROJECT_ROOT / "arena" / "migrations"
@@ -61,11 +60,14 @@ def _register_web(app: Flask) -> None:
 
 
 def _migrate_and_seed(app: Flask) -> None:
-    from arena import seeding
+    from arena.voting import seeding
 
     with app.app_context():
         upgrade(directory=str(MIGRATIONS_DIR))
         if not seeding.is_seeded(db.session):
             app.logger.warning("Seeding the arena on first start (takes a few seconds)...")
-            report = seeding.seed(db.session, app.config["SEEDS_DIR"])
+            with unit_of_work(db.session):
+                report = seeding.seed(
+                    db.session, app.config["SEEDS_DIR"], app.config["BACKENDS_FILE"]
+                )
             app.logger.warning("Seeded: %s", report)

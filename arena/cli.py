@@ -2,6 +2,7 @@
 
 import functools
 import json
+from datetime import timedelta
 from pathlib import Path
 
 import click
@@ -9,14 +10,20 @@ from flask import Flask, current_app
 from flask.cli import AppGroup
 from sqlalchemy import select
 
-from arena import accounts, gamification, points, ratings, realtime, seeding, sharing
-from arena.chat_formats import parse_chat_file
-from arena.errors import ArenaError
+from arena import realtime
+from arena.chats import sharing
+from arena.chats.formats import parse_chat_file
+from arena.core import accounts
+from arena.core.communities import find_community
+from arena.core.db import unit_of_work
+from arena.core.errors import ArenaError
+from arena.core.events import LeaderboardChanged
 from arena.extensions import db
-from arena.leaderboard import model_leaderboard
-from arena.models import OVERALL, Community
-from arena.rules import default_rules
-from arena.voting import find_community
+from arena.game import awards, points
+from arena.game.rules import default_rules
+from arena.models import OVERALL, Community, utcnow
+from arena.voting import battles, ratings, seeding
+from arena.voting.leaderboard import model_leaderboard
 
 arena_cli = AppGroup("arena", help="Crowd Arena administration.")
 CLI_MAX_BYTES = 256 * 1024 * 1024  # bulk loads may be larger than web uploads
@@ -36,17 +43,31 @@ def _fail_on_domain_error(func):
 @arena_cli.command("seed")
 def seed_command():
     """Load seeds/ (idempotent: a second run adds nothing)."""
-    report = seeding.seed(db.session, current_app.config["SEEDS_DIR"])
+    with unit_of_work(db.session):
+        report = seeding.seed(
+            db.session, current_app.config["SEEDS_DIR"], current_app.config["BACKENDS_FILE"]
+        )
     click.echo(f"Seeded: {report}.")
 
 
 @arena_cli.command("rebuild-ratings")
 def rebuild_ratings_command():
     """Replay the vote log into the ratings table."""
-    count = ratings.rebuild_ratings(db.session)
+    with unit_of_work(db.session):
+        count = ratings.rebuild_ratings(db.session)
     scopes = [OVERALL, *db.session.scalars(select(Community.slug))]
-    realtime.publish([("leaderboard_changed", {"scopes": scopes})])  # via Redis when configured
+    realtime.publish([LeaderboardChanged(scopes=scopes)])  # via Redis when configured
     click.echo(f"Replayed {count} votes into the ratings.")
+
+
+@arena_cli.command("expire-battles")
+def expire_battles_command():
+    """Record every battle left unvoted past the expiry as skipped."""
+    now = utcnow()
+    expiry = timedelta(minutes=current_app.config["BATTLE_EXPIRY_MINUTES"])
+    with unit_of_work(db.session):
+        count = battles.expire_open_battles(db.session, None, now - expiry, now)
+    click.echo(f"Recorded {count} unvoted battles as skipped.")
 
 
 @arena_cli.command("rebuild-points")
@@ -57,10 +78,11 @@ def rebuild_ratings_command():
 )
 def rebuild_points_command(replay_votes):
     """Recompute point totals from the ledger (optionally re-deriving it from the votes)."""
-    if replay_votes:
-        count = gamification.replay_votes(db.session, default_rules())
+    with unit_of_work(db.session):
+        count = awards.replay_votes(db.session, default_rules()) if replay_votes else None
+        totals = points.rebuild_totals(db.session)
+    if count is not None:
         click.echo(f"Replayed {count} votes into points, verdicts, streaks and badges.")
-    totals = points.rebuild_totals(db.session)
     click.echo(f"Rebuilt {totals} point totals from the ledger.")
 
 
@@ -77,7 +99,8 @@ def import_chats_command(file, username, community, licence, tags):
     raw = Path(file).read_bytes()
     options = sharing.SharingOptions(community, licence, [t for t in tags.split(",") if t.strip()])
     total = len(parse_chat_file(raw, max_bytes=CLI_MAX_BYTES))
-    with click.progressbar(length=total, label="Scrubbing and publishing") as bar:
+    bar = click.progressbar(length=total, label="Scrubbing and publishing")
+    with bar, unit_of_work(db.session):
         result = sharing.publish(
             db.session, user.id, raw, options, progress=bar.update, max_bytes=CLI_MAX_BYTES
         )
@@ -117,7 +140,8 @@ def leaderboard_command(community, as_json):
 @_fail_on_domain_error
 def create_user_command(name, password, role):
     """Create an account."""
-    user = accounts.create_user(db.session, name, password, role)
+    with unit_of_work(db.session):
+        user = accounts.create_user(db.session, name, password, role)
     click.echo(f"Created {user.role} '{user.username}'.")
 
 
@@ -126,8 +150,10 @@ def create_user_command(name, password, role):
 @_fail_on_domain_error
 def create_token_command(name):
     """Print a new personal API token for a user (only its hash is stored)."""
-    user = accounts.require_user(db.session, name)
-    click.echo(accounts.create_api_token(db.session, user, label="cli"))
+    with unit_of_work(db.session):
+        user = accounts.require_user(db.session, name)
+        token = accounts.create_api_token(db.session, user, label="cli")
+    click.echo(token)
 
 
 def init_app(app: Flask) -> None:

@@ -34,7 +34,9 @@ def _local_secret_key(instance_dir: Path) -> str:
 def load_config(overrides: dict | None = None) -> dict:
     """Build the app configuration: environment first, then explicit overrides."""
     overrides = overrides or {}
-    instance_dir = Path(overrides.get("INSTANCE_DIR", INSTANCE_DIR))
+    instance_dir = Path(
+        overrides.get("INSTANCE_DIR") or os.environ.get("ARENA_INSTANCE_DIR") or INSTANCE_DIR
+    )
     database_url = overrides.get("SQLALCHEMY_DATABASE_URI") or os.environ.get("DATABASE_URL")
     config = {
         "INSTANCE_DIR": str(instance_dir),
@@ -43,6 +45,8 @@ def load_config(overrides: dict | None = None) -> dict:
         ),
         "REDIS_URL": os.environ.get("REDIS_URL") or None,
         "SECRET_KEY": os.environ.get("SECRET_KEY"),
+        # One process unless told otherwise; under gunicorn, gunicorn.conf.py exports the number
+        # of workers it really runs, so the SECRET_KEY check below sees it.
         "WEB_CONCURRENCY": int(os.environ.get("WEB_CONCURRENCY", "1")),
         # Embedded default: migrate and seed on start so one command gives a working arena.
         "AUTO_SETUP": os.environ.get("ARENA_AUTO_SETUP", "1") == "1",
@@ -61,6 +65,8 @@ def load_config(overrides: dict | None = None) -> dict:
         "WTF_CSRF_TIME_LIMIT": None,
         "RATELIMIT_HEADERS_ENABLED": True,
         "MAX_CONTENT_LENGTH": 16 * 1024 * 1024,
+        # A served battle left unvoted this long is recorded as skipped (and a new one served).
+        "BATTLE_EXPIRY_MINUTES": int(os.environ.get("ARENA_BATTLE_EXPIRY_MINUTES", "30")),
     }
     config.update(overrides)
     config["RATELIMIT_STORAGE_URI"] = config.get("RATELIMIT_STORAGE_URI") or (

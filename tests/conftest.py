@@ -4,21 +4,53 @@ Without TEST_DATABASE_URL / TEST_REDIS_URL the tests needing them skip with a re
 variable is set but the service does not answer, they fail (CI sets both).
 """
 
+import atexit
 import os
 import re
+import shutil
+import tempfile
+from pathlib import Path
 
 import pytest
 import redis
-from sqlalchemy import create_engine, text
+from flask_migrate import upgrade
+from sqlalchemy import create_engine, make_url, text
 
-from arena import create_app
+from arena import MIGRATIONS_DIR, create_app
 from arena.extensions import db
-from arena.models import Base
 from tests.factories import make_voter, make_world
 
-POSTGRES_URL = os.environ.get("TEST_DATABASE_URL")
+SHARED_POSTGRES_URL = os.environ.get("TEST_DATABASE_URL")
 REDIS_URL = os.environ.get("TEST_REDIS_URL")
 CSRF_PATTERN = re.compile(r'name="csrf-token" content="([^"]+)"')
+
+
+def private_postgres_url() -> str:
+    """A database of this test run's own beside TEST_DATABASE_URL's, so that two runs on one
+    server (two developers, or CI and a developer) never drop each other's tables."""
+    global _private_postgres
+    if _private_postgres is None:
+        shared = make_url(SHARED_POSTGRES_URL)
+        name = f"{shared.database}_run{os.getpid()}"
+        _run_on_server(shared, f'DROP DATABASE IF EXISTS "{name}"', f'CREATE DATABASE "{name}"')
+        atexit.register(_run_on_server, shared, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        _private_postgres = shared.set(database=name).render_as_string(hide_password=False)
+    return _private_postgres
+
+
+_private_postgres: str | None = None
+
+
+def _run_on_server(url, *statements: str) -> None:
+    engine = create_engine(url, isolation_level="AUTOCOMMIT")
+    try:
+        with engine.connect() as connection:
+            for statement in statements:
+                connection.execute(text(statement))
+    except Exception as error:  # noqa: BLE001 - any failure to reach the server
+        pytest.fail(f"TEST_DATABASE_URL is set but PostgreSQL is unreachable: {error}")
+    finally:
+        engine.dispose()
 
 
 def reset_postgres(url: str) -> None:
@@ -36,10 +68,11 @@ def reset_postgres(url: str) -> None:
 
 @pytest.fixture
 def postgres_url():
-    if not POSTGRES_URL:
+    if not SHARED_POSTGRES_URL:
         pytest.skip("TEST_DATABASE_URL is not set: PostgreSQL tests skipped")
-    reset_postgres(POSTGRES_URL)
-    return POSTGRES_URL
+    url = private_postgres_url()
+    reset_postgres(url)
+    return url
 
 
 def require_redis() -> None:
@@ -58,19 +91,49 @@ def redis_url():
     return REDIS_URL
 
 
-def build_app(tmp_path, database_url: str | None = None, **overrides):
-    config = {
+def app_config(tmp_path, database_url: str, **overrides) -> dict:
+    return {
         "TESTING": True,
         "INSTANCE_DIR": str(tmp_path / "instance"),
-        "SQLALCHEMY_DATABASE_URI": database_url or f"sqlite:///{tmp_path / 'arena.sqlite3'}",
+        "SQLALCHEMY_DATABASE_URI": database_url,
         "SECRET_KEY": "test-secret",
         "RATELIMIT_ENABLED": False,
         "RATELIMIT_STORAGE_URI": "memory://",
         **overrides,
     }
-    app = create_app(config)
+
+
+def migrate(app) -> None:
+    """The schema tests run on is the one the migrations build, as in production."""
     with app.app_context():
-        Base.metadata.create_all(db.engine)
+        upgrade(directory=str(MIGRATIONS_DIR))
+        db.session.remove()
+        db.engine.dispose()
+
+
+_sqlite_template: Path | None = None
+
+
+def migrated_sqlite_file() -> Path:
+    """An empty SQLite database migrated once per test run; each test gets a copy."""
+    global _sqlite_template
+    if _sqlite_template is None:
+        folder = Path(tempfile.mkdtemp(prefix="arena-template-"))
+        path = folder / "template.sqlite3"
+        migrate(create_app(app_config(folder, f"sqlite:///{path}")))
+        _sqlite_template = path
+    return _sqlite_template
+
+
+def build_app(tmp_path, database_url: str | None = None, **overrides):
+    if database_url is None or database_url.startswith("sqlite"):
+        target = tmp_path / "arena.sqlite3"
+        if database_url:
+            target = Path(database_url.removeprefix("sqlite:///"))
+        shutil.copyfile(migrated_sqlite_file(), target)
+        return create_app(app_config(tmp_path, f"sqlite:///{target}", **overrides))
+    app = create_app(app_config(tmp_path, database_url, **overrides))
+    migrate(app)
     return app
 
 

@@ -1,7 +1,9 @@
 """Small, deterministic worlds for tests: communities, models, prompts and answers."""
 
-from arena import accounts
+from arena.core import accounts
+from arena.core.db import unit_of_work
 from arena.models import Community, LanguageModel, Prompt, Response
+from arena.voting import battles as voting
 
 
 def make_world(session, models: int = 4, prompts: int = 6, communities=("general", "coding")):
@@ -39,5 +41,19 @@ def answer_text(number: int) -> str:
 
 def make_voter(session, username: str = "voter", password: str = "correct horse"):
     """A user and a bearer token for them."""
-    user = accounts.create_user(session, username, password)
-    return user, accounts.create_api_token(session, user)
+    with unit_of_work(session):
+        user = accounts.create_user(session, username, password)
+        token = accounts.create_api_token(session, user)
+    return user, token
+
+
+def serve(session, voter_id: int, community: str | None = None):
+    """Serve a battle in its own unit of work, as a request does."""
+    with unit_of_work(session):
+        return voting.serve_battle(session, voter_id, community)
+
+
+def cast(session, voter_id: int, token: str, choice: str, **options):
+    """Cast a vote in its own unit of work, as a request does; returns the outcome."""
+    with unit_of_work(session):
+        return voting.cast_vote(session, voter_id, token, choice, **options)

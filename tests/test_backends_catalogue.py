@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from arena.backends import CatalogueError, load_catalogue, parse_catalogue
+from arena.custom.backends import CatalogueError, load_catalogue, parse_catalogue
 
 SEEDS = Path(__file__).resolve().parent.parent / "seeds" / "backends.json"
 COMMUNITIES = Path(__file__).resolve().parent.parent / "seeds" / "communities.json"

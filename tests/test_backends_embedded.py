@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from arena.backends import (
+from arena.custom.backends import (
     BackendError,
     available_models,
     embedded,

@@ -15,7 +15,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 
-from arena.backends import (
+from arena.custom.backends import (
     BackendError,
     available_models,
     embedded,

@@ -6,9 +6,10 @@ from pathlib import Path
 
 import pytest
 
-from arena import chat_fields, chat_formats
-from arena.chat_formats import parse_chat_file, read_usage
-from arena.errors import InvalidInput
+from arena.chats import formats as chat_formats
+from arena.chats.formats import fields as chat_fields
+from arena.chats.formats import parse_chat_file, read_usage
+from arena.core.errors import InvalidInput
 
 CHATS = Path(__file__).parent / "data" / "chats"
 

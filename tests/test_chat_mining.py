@@ -5,8 +5,8 @@ from pathlib import Path
 
 import pytest
 
-from arena.chat_formats import ChatMessage, ParsedChat, parse_chat_file
-from arena.chat_mining import (
+from arena.chats.formats import ChatMessage, ParsedChat, parse_chat_file
+from arena.chats.mining import (
     FeedbackEvent,
     ModelFeedback,
     candidate_pairs,

@@ -4,9 +4,10 @@ from concurrent.futures import ThreadPoolExecutor
 
 from sqlalchemy import func, select
 
-from arena import ratings
+from arena.core.db import unit_of_work
 from arena.extensions import db
 from arena.models import Rating, Vote
+from arena.voting import ratings
 from tests.conftest import api_client_for
 
 THREADS = 8
@@ -41,7 +42,8 @@ def test_concurrent_votes_lose_no_update(any_app, any_world):
         assert db.session.scalar(select(func.count(Vote.id))) == len(jobs)
         overall_votes = sum(v[2] for (m, scope), v in live.items() if scope == "overall")
         assert overall_votes == 2 * len(jobs)
-        ratings.rebuild_ratings(db.session)
+        with unit_of_work(db.session):
+            ratings.rebuild_ratings(db.session)
     assert live_ratings(any_app) == live  # exact floats: the replay is the live history
 
 

@@ -7,9 +7,9 @@ import time
 import pytest
 from sqlalchemy import func, select
 
-from arena.chat_models import SharedChat
 from arena.extensions import db, socketio
 from arena.models import Battle, LanguageModel, Prompt, Response
+from arena.models.chats import SharedChat
 from tests.backends_support import SMOLLM2, require_packages
 from tests.conftest import api_client_for, csrf_token, sign_up
 

@@ -7,9 +7,11 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlalchemy import func, select
 
-from arena import badges, points, voting
-from arena.consensus import consensus_outcome
 from arena.extensions import db
+from arena.game import badges, points
+from arena.game.consensus import consensus_outcome
+from arena.game.people import rank_for
+from arena.game.rules import BADGE_KINDS, BadgeRule, default_rules
 from arena.models import (
     Battle,
     LanguageModel,
@@ -19,10 +21,8 @@ from arena.models import (
     UserBadge,
     VoteVerdict,
 )
-from arena.people import rank_for
-from arena.rules import BADGE_KINDS, BadgeRule, default_rules
 from tests.conftest import api_client_for
-from tests.factories import make_voter, make_world
+from tests.factories import cast, make_voter, make_world, serve
 
 MONDAY = datetime(2026, 11, 2, 12, 0, tzinfo=UTC)
 
@@ -45,16 +45,16 @@ def old_models(session, days=365):
 
 
 def vote(session, user_id, at, choice="a", community="general", rules=None):
-    battle = voting.serve_battle(session, user_id, community)
-    return voting.cast_vote(session, user_id, battle.token, choice, at=at, rules=rules)
+    battle = serve(session, user_id, community)
+    return cast(session, user_id, battle.token, choice, at=at, rules=rules)
 
 
 def vote_for_model(session, user_id, winner_slug, at, rules=None):
     """Vote so that the named model wins, whichever side it was served on."""
-    battle = voting.serve_battle(session, user_id, "general")
+    battle = serve(session, user_id, "general")
     left = session.get(Response, battle.response_a_id).model.slug
     choice = "a" if left == winner_slug else "b"
-    return voting.cast_vote(session, user_id, battle.token, choice, at=at, rules=rules)
+    return cast(session, user_id, battle.token, choice, at=at, rules=rules)
 
 
 def ledger(session, user_id=None):

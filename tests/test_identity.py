@@ -2,7 +2,7 @@
 
 import pytest
 
-from arena.identity import identifying_phrase, self_identifies
+from arena.chats.identity import identifying_phrase, self_identifies
 
 SELF_IDENTIFYING = [
     ("As ChatGPT, I can't browse the internet.", "As ChatGPT,"),

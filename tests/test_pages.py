@@ -5,9 +5,9 @@ import re
 import pytest
 from sqlalchemy import func, select
 
+from arena.core.render import markdown_to_html, sanitise
 from arena.extensions import db
 from arena.models import User, Vote
-from arena.render import markdown_to_html, sanitise
 from tests.conftest import csrf_token, sign_up
 
 
@@ -203,7 +203,7 @@ def test_pages_send_a_strict_content_security_policy(app, world):
 
 
 def test_equal_scores_share_a_rank():
-    from arena.leaderboard import with_ranks
+    from arena.voting.leaderboard import with_ranks
 
     rows = [{"score": 3.0}, {"score": 1.0}, {"score": 1.0}, {"score": 0.5}]
     assert [row["rank"] for row in with_ranks(rows)] == [1, 2, 2, 4]

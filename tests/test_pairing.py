@@ -7,11 +7,11 @@ from itertools import combinations
 import pytest
 from sqlalchemy import func, select
 
-from arena import pairing, voting
-from arena.errors import Conflict, NothingToServe
+from arena.core.errors import Conflict, NothingToServe
 from arena.extensions import db
 from arena.models import Community, Exposure, LanguageModel, Vote
-from tests.factories import make_voter, make_world
+from arena.voting import pairing
+from tests.factories import cast, make_voter, make_world, serve
 
 
 def community_id(slug="general"):
@@ -23,7 +23,7 @@ def test_every_model_gets_a_fair_share_of_battles(app):
         make_world(db.session, models=5, prompts=10)
         voter, _ = make_voter(db.session)
         for _ in range(50):
-            voting.serve_battle(db.session, voter.id, "general")
+            serve(db.session, voter.id, "general")
         served = dict(
             db.session.execute(select(Exposure.model_id, Exposure.battles)).tuples().all()
         )
@@ -38,29 +38,29 @@ def test_a_voter_never_repeats_a_battle_while_unseen_ones_remain(app):
         distinct_battles = 2 * len(list(combinations(range(3), 2)))  # 2 prompts x 3 pairs
         seen = []
         for _ in range(distinct_battles):
-            battle = voting.serve_battle(db.session, voter.id, "general")
+            battle = serve(db.session, voter.id, "general")
             seen.append((battle.prompt_id, frozenset((battle.response_a_id, battle.response_b_id))))
-            voting.cast_vote(db.session, voter.id, battle.token, "a")
+            cast(db.session, voter.id, battle.token, "a")
         assert len(set(seen)) == distinct_battles
         # Everything judged: no repeat (a second judgement would not count anyway).
         with pytest.raises(NothingToServe, match="judged them all"):
-            voting.serve_battle(db.session, voter.id, "general")
+            serve(db.session, voter.id, "general")
 
 
 def test_served_but_unjudged_pairs_come_back_last_and_count_once(app):
     with app.app_context():
         make_world(db.session, models=2, prompts=1, communities=("general",))
         voter, _ = make_voter(db.session)
-        first = voting.serve_battle(db.session, voter.id, "general")
-        twin = voting.serve_battle(db.session, voter.id, "general")  # the only pair, again
+        first = serve(db.session, voter.id, "general")
+        twin = serve(db.session, voter.id, "general")  # the only pair, again
         assert (first.prompt_id, {first.response_a_id, first.response_b_id}) == (
             twin.prompt_id,
             {twin.response_a_id, twin.response_b_id},
         )
-        voting.cast_vote(db.session, voter.id, first.token, "a")
+        cast(db.session, voter.id, first.token, "a")
         # The twin was open while the models were revealed: voting on it now changes nothing.
         with pytest.raises(Conflict, match="already judged this pair"):
-            voting.cast_vote(db.session, voter.id, twin.token, "b")
+            cast(db.session, voter.id, twin.token, "b")
         assert db.session.scalar(select(func.count(Vote.id))) == 1
 
 

@@ -7,11 +7,14 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlalchemy import func, select
 
-from arena import points, prompt_library
-from arena.errors import Conflict, InvalidInput, NotFound
+from arena.core.db import unit_of_work
+from arena.core.errors import Conflict, InvalidInput, NotFound
+from arena.core.events import PeopleChanged, PointsChanged
 from arena.extensions import db, socketio
-from arena.library_models import PromptComment, PromptShare, PromptUpvote
+from arena.game import points
+from arena.library import prompts as prompt_library
 from arena.models import Community, LanguageModel, PointEvent, Prompt, User, Vote
+from arena.models.library import PromptComment, PromptShare, PromptUpvote
 from tests.conftest import csrf_token, sign_up
 
 NOON = datetime(2026, 3, 4, 12, 0, tzinfo=UTC)
@@ -31,7 +34,14 @@ def person(name: str, **fields) -> int:
 
 def share(author_id, title="Explain recursion", community="general", **fields) -> int:
     fields.setdefault("text", f"{title}, please.")
-    return prompt_library.share_prompt(db.session, author_id, community, title, **fields).id
+    with unit_of_work(db.session):
+        return prompt_library.share_prompt(db.session, author_id, community, title, **fields).id
+
+
+def upvote(user_id: int, prompt_id: int, **options):
+    """The library's upvote in its own unit of work, as a request runs it."""
+    with unit_of_work(db.session):
+        return prompt_library.upvote(db.session, user_id, prompt_id, **options)
 
 
 def asked(share_id: int, *choices: str) -> None:
@@ -124,8 +134,8 @@ def test_sort_orders_top_new_and_by_answer_rating(any_app, any_world):
         share(author, "Newest, untried")
         mixed = share(author, "Answers mixed", community="coding")
         for fan in fans:
-            prompt_library.upvote(db.session, fan, old, at=NOON)
-        prompt_library.upvote(db.session, fans[0], mixed, at=NOON)
+            upvote(fan, old, at=NOON)
+        upvote(fans[0], mixed, at=NOON)
         asked(rated, "a", "b", "tie")
         asked(mixed, "a", "both_bad")
         asked(mixed, "both_bad", "b")  # a second arena prompt asked from the same library prompt
@@ -286,20 +296,20 @@ def test_upvote_points_grow_by_one_up_to_twenty_a_day(any_app, any_world):
         author = person("author")
         prompt_id = share(author, community="coding")
         fans = [person(f"fan{n}") for n in range(22)]
-        events = prompt_library.upvote(db.session, fans[0], prompt_id, at=NOON)
+        events = upvote(fans[0], prompt_id, at=NOON)
         assert events == [
-            ("points", {"user_id": author, "delta": 1, "points": 1, "points_this_week": 1}),
-            ("people_changed", {"scopes": ["overall", "coding"]}),
+            PointsChanged(user_id=author, delta=1, points=1, points_this_week=1),
+            PeopleChanged(scopes=["overall", "coding"]),
         ]
         for fan in fans[1:21]:
-            prompt_library.upvote(db.session, fan, prompt_id, at=NOON + timedelta(minutes=fan))
+            upvote(fan, prompt_id, at=NOON + timedelta(minutes=fan))
         assert points.total_points(db.session, author) == 20  # 21 upvotes, capped at 20 a day
-        over_the_cap = prompt_library.upvote(db.session, fans[21], prompt_id, at=NOON)
+        over_the_cap = upvote(fans[21], prompt_id, at=NOON)
         assert over_the_cap == []
         assert prompt_library.library(db.session)[0]["upvotes"] == 22
 
         late_fan = person("late")
-        prompt_library.upvote(db.session, late_fan, prompt_id, at=NOON + timedelta(days=1))
+        upvote(late_fan, prompt_id, at=NOON + timedelta(days=1))
         assert points.total_points(db.session, author) == 21
         ledger = db.session.execute(
             select(PointEvent.reason, PointEvent.board, func.sum(PointEvent.amount))
@@ -315,14 +325,14 @@ def test_a_second_upvote_and_a_self_upvote_change_nothing(any_app, any_world):
     with any_app.app_context():
         author, fan = person("author"), person("fan")
         prompt_id = share(author)
-        prompt_library.upvote(db.session, fan, prompt_id, at=NOON)
+        upvote(fan, prompt_id, at=NOON)
         before = counts()
         with pytest.raises(Conflict, match="already upvoted"):
-            prompt_library.upvote(db.session, fan, prompt_id, at=NOON)
+            upvote(fan, prompt_id, at=NOON)
         with pytest.raises(InvalidInput, match="can't upvote your own prompt"):
-            prompt_library.upvote(db.session, author, prompt_id, at=NOON)
+            upvote(author, prompt_id, at=NOON)
         with pytest.raises(NotFound):
-            prompt_library.upvote(db.session, fan, prompt_id + 1, at=NOON)
+            upvote(fan, prompt_id + 1, at=NOON)
         assert counts() == before
         assert points.total_points(db.session, author) == 1
 
@@ -333,10 +343,10 @@ def test_racing_upvotes_count_once_each_and_respect_the_cap(any_app, any_world):
         prompt_id = share(author)
         fans = [person(f"fan{n}") for n in range(24)]
 
-    def upvote(fan: int) -> str:
+    def race(fan: int) -> str:
         with any_app.app_context():
             try:
-                prompt_library.upvote(db.session, fan, prompt_id, at=NOON)
+                upvote(fan, prompt_id, at=NOON)
             except Conflict:
                 return "conflict"
             finally:
@@ -345,7 +355,7 @@ def test_racing_upvotes_count_once_each_and_respect_the_cap(any_app, any_world):
 
     double_clicks = [fans[0]] * 8
     with ThreadPoolExecutor(8) as pool:
-        outcomes = list(pool.map(upvote, double_clicks + fans[1:]))
+        outcomes = list(pool.map(race, double_clicks + fans[1:]))
     assert sorted(outcomes[:8]) == ["conflict"] * 7 + ["ok"]
     assert outcomes[8:] == ["ok"] * 23
     with any_app.app_context():
@@ -389,7 +399,8 @@ def test_anonymous_people_stay_anonymous_in_the_library(app, world):
         named = person("open", display_name="Open Book")
         prompt_id = share(author, "Quiet prompt")
         share(named, "Loud prompt")
-        prompt_library.comment(db.session, author, prompt_id, "My own follow-up.")
+        with unit_of_work(db.session):
+            prompt_library.comment(db.session, author, prompt_id, "My own follow-up.")
     client = app.test_client()
     authors = {p["title"]: p["author"] for p in client.get("/api/v1/prompts").get_json()["prompts"]}
     assert authors == {"Quiet prompt": "Anonymous", "Loud prompt": "Open Book"}

@@ -3,7 +3,7 @@
 import pytest
 import trueskill
 
-from arena.ratings import Standing, conservative_score, replay, update_standings
+from arena.voting.ratings import Standing, conservative_score, replay, update_standings
 
 
 def test_one_win_from_defaults_matches_the_package():

@@ -9,9 +9,9 @@ from pathlib import Path
 
 import pytest
 
-from arena import redact as redaction
-from arena.errors import InvalidInput
-from arena.redact import Redaction, find_personal_data, redact
+from arena.chats import redact as redaction
+from arena.chats.redact import Redaction, find_personal_data, redact
+from arena.core.errors import InvalidInput
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -196,7 +196,7 @@ def test_detection_works_with_the_network_blocked():
         socket.socket.connect = refuse
         socket.getaddrinfo = refuse
         socket.create_connection = refuse
-        from arena.redact import find_personal_data
+        from arena.chats.redact import find_personal_data
         text = "mail jana.novak@posteo.co.uk or visit http://shop.example.org"
         hits = [(h.kind, text[h.start:h.end]) for h in find_personal_data(text)]
         assert hits == [("EMAIL", "jana.novak@posteo.co.uk")], hits

@@ -7,10 +7,11 @@ import re
 import pytest
 from sqlalchemy import func, select
 
-from arena import sharing
-from arena.chat_models import AnswerFeedback, ChatDraft, SharedChat, SharedMessage
+from arena.chats import sharing
+from arena.core.db import unit_of_work
 from arena.extensions import db
 from arena.models import LanguageModel, Prompt, Rating, Response, UserBadge, Vote
+from arena.models.chats import AnswerFeedback, ChatDraft, SharedChat, SharedMessage
 from tests.chat_exports import answer, export, openwebui_chat, two_model_chat
 from tests.conftest import api_client_for, csrf_token
 
@@ -216,7 +217,8 @@ def test_withdrawing_removes_pairs_and_text_but_keeps_votes(app, api):
     with app.app_context():
         ratings_before = db.session.scalars(select(Rating.mu).order_by(Rating.id)).all()
         owner = db.session.scalar(select(SharedChat.contributor_id))
-        sharing.withdraw(db.session, owner, chat_id)
+        with unit_of_work(db.session):
+            sharing.withdraw(db.session, owner, chat_id)
         prompt = db.session.scalar(select(Prompt).where(Prompt.shared_chat_id == chat_id))
         assert not prompt.is_active and "Only mined" not in prompt.text
         assert db.session.scalar(select(func.count(SharedMessage.id))) == 0
@@ -244,7 +246,8 @@ def test_votes_on_a_withdrawn_pair_are_refused(app, api):
     mined = next(b for b in battles if "Soon withdrawn" in b["prompt"])
     with app.app_context():
         owner, chat_id = db.session.execute(select(SharedChat.contributor_id, SharedChat.id)).one()
-        sharing.withdraw(db.session, owner, chat_id)
+        with unit_of_work(db.session):
+            sharing.withdraw(db.session, owner, chat_id)
     reply = voter.vote(mined["token"], "a")
     assert reply.status_code == 409 and "withdrawn" in reply.get_json()["error"]
 

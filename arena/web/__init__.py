@@ -1,40 +1,35 @@
 """Blueprints by feature; they parse requests, call one service and render or serialise."""
 
-from flask import Flask
+from flask import Flask, has_request_context
+from sqlalchemy import event
 
+from arena.core.db import require_unit_of_work
 from arena.extensions import csrf, db, login_manager
 from arena.models import User
 
 
 def register_blueprints(app: Flask) -> None:
-    from arena.web import (
-        api,
-        arena_pages,
-        auth,
-        chats,
-        custom,
-        errors,
-        models_pages,
-        pages,
-        people_pages,
-        prompts,
-        sockets,
-    )
+    from arena.web import api, errors, sockets, toasts
+    from arena.web.pages import arena as arena_pages
+    from arena.web.pages import auth, chats, custom, home, models, people, prompts
 
-    app.register_blueprint(pages.blueprint)
+    app.register_blueprint(home.blueprint)
     app.register_blueprint(auth.blueprint)
     app.register_blueprint(arena_pages.blueprint)
     app.register_blueprint(api.blueprint)
-    app.register_blueprint(people_pages.blueprint)
+    app.register_blueprint(people.blueprint)
     app.register_blueprint(chats.blueprint)
     app.register_blueprint(prompts.blueprint)
     app.register_blueprint(custom.blueprint)
-    app.register_blueprint(models_pages.blueprint)
+    app.register_blueprint(models.blueprint)
     # The API checks CSRF itself: bearer tokens need none, browser sessions send X-CSRFToken.
     csrf.exempt(api.blueprint)
     errors.register(app)
+    toasts.register(app)
     sockets.register()
     app.after_request(_security_headers)
+    if not event.contains(db.session, "before_flush", _changes_only_in_units):
+        event.listen(db.session, "before_flush", _changes_only_in_units)
     # Most people who hit a login wall are newcomers: offer sign-up, with a link to log in.
     login_manager.login_view = "auth.signup"
     login_manager.login_message = "Create an account (or log in) to vote."
@@ -54,6 +49,11 @@ def _security_headers(response):
     response.headers.setdefault("X-Content-Type-Options", "nosniff")
     response.headers.setdefault("Referrer-Policy", "same-origin")
     return response
+
+
+def _changes_only_in_units(session, _context, _instances):
+    if has_request_context():  # every view that writes opens a unit_of_work
+        require_unit_of_work(session)
 
 
 @login_manager.user_loader

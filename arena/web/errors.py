@@ -4,8 +4,8 @@ from flask import Flask, jsonify, render_template, request
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
-from arena.backends import BackendError
-from arena.errors import ArenaError
+from arena.core.errors import ArenaError
+from arena.custom.backends import BackendError
 from arena.extensions import db
 
 

@@ -4,7 +4,7 @@ from flask_wtf import FlaskForm
 from wtforms import BooleanField, PasswordField, StringField
 from wtforms.validators import DataRequired, EqualTo, Length, Regexp
 
-from arena.accounts import MIN_PASSWORD_LENGTH, USERNAME_PATTERN
+from arena.core.accounts import MIN_PASSWORD_LENGTH, USERNAME_PATTERN
 
 
 class LoginForm(FlaskForm):

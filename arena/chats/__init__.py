@@ -1,0 +1,1 @@
+"""Shared chats: parsing exports, scrubbing personal data, mining pairs, feedback statistics."""

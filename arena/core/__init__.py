@@ -1,0 +1,1 @@
+"""Infrastructure every domain shares: units of work, clock, errors, rendering, accounts."""

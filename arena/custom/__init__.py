@@ -1,0 +1,1 @@
+"""Custom prompts: live battles between model backends, moderation and speed figures."""

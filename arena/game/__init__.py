@@ -1,0 +1,1 @@
+"""Gamification derived from votes and shares: rules, points, consensus, badges, people boards."""

@@ -1,0 +1,1 @@
+"""The shared prompt library: prompts people share, upvote, comment on and reuse."""

@@ -1,0 +1,49 @@
+"""Every table, imported in one place so the metadata is complete wherever models are used.
+
+Votes are facts; ratings, points and badges are derived from them and can be rebuilt.
+"""
+
+from arena.models.accounts import ApiToken, User
+from arena.models.base import CHOICES, OVERALL, Base, utcnow
+from arena.models.chats import AnswerFeedback, ChatDraft, SharedChat, SharedMessage
+from arena.models.game import PointEvent, PointTotal, UserBadge, VoteVerdict, VotingStreak
+from arena.models.library import PromptComment, PromptShare, PromptUpvote
+from arena.models.voting import (
+    Battle,
+    Community,
+    Exposure,
+    LanguageModel,
+    Prompt,
+    Rating,
+    Response,
+    Vote,
+)
+
+__all__ = [
+    "CHOICES",
+    "OVERALL",
+    "AnswerFeedback",
+    "ApiToken",
+    "Base",
+    "Battle",
+    "ChatDraft",
+    "Community",
+    "Exposure",
+    "LanguageModel",
+    "PointEvent",
+    "PointTotal",
+    "Prompt",
+    "PromptComment",
+    "PromptShare",
+    "PromptUpvote",
+    "Rating",
+    "Response",
+    "SharedChat",
+    "SharedMessage",
+    "User",
+    "UserBadge",
+    "Vote",
+    "VoteVerdict",
+    "VotingStreak",
+    "utcnow",
+]

@@ -1,0 +1,97 @@
+"""Tables of the shared-chat data lake. Only scrubbed text is stored once a chat is published."""
+
+from datetime import datetime
+
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    DateTime,
+    Float,
+    ForeignKey,
+    Integer,
+    LargeBinary,
+    String,
+    Text,
+)
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from arena.models.accounts import User
+from arena.models.base import Base, utcnow
+from arena.models.voting import Community
+
+
+class SharedChat(Base):
+    __tablename__ = "shared_chats"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    contributor_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    community_id: Mapped[int] = mapped_column(ForeignKey("communities.id"))
+    source_format: Mapped[str] = mapped_column(String(30))
+    title: Mapped[str] = mapped_column(String(200), default="")
+    # Cleared on withdrawal so the chat may be shared again later.
+    fingerprint: Mapped[str | None] = mapped_column(String(64), unique=True)
+    licence: Mapped[str] = mapped_column(String(20))
+    tags: Mapped[list] = mapped_column(JSON, default=list)
+    notes: Mapped[str] = mapped_column(Text, default="")
+    status: Mapped[str] = mapped_column(String(12), default="published")
+    redaction_counts: Mapped[dict] = mapped_column(JSON, default=dict)
+    pairs: Mapped[int] = mapped_column(Integer, default=0)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    withdrawn_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+    contributor: Mapped[User] = relationship()
+    community: Mapped[Community] = relationship()
+    messages: Mapped[list["SharedMessage"]] = relationship(
+        order_by="SharedMessage.position", cascade="all, delete-orphan"
+    )
+
+
+class SharedMessage(Base):
+    """A scrubbed message; the tree is kept through message keys."""
+
+    __tablename__ = "shared_messages"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    chat_id: Mapped[int] = mapped_column(
+        ForeignKey("shared_chats.id", ondelete="CASCADE"), index=True
+    )
+    position: Mapped[int] = mapped_column(Integer)
+    message_key: Mapped[str] = mapped_column(String(120))
+    parent_key: Mapped[str | None] = mapped_column(String(120))
+    role: Mapped[str] = mapped_column(String(12))
+    model_name: Mapped[str | None] = mapped_column(String(120))
+    content: Mapped[str] = mapped_column(Text)
+    rating: Mapped[int | None] = mapped_column(Integer)
+    feedback_note: Mapped[str] = mapped_column(Text, default="")
+
+
+class AnswerFeedback(Base):
+    """One answer's feedback from a shared chat: thumbs, regeneration, speed."""
+
+    __tablename__ = "answer_feedback"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    chat_id: Mapped[int] = mapped_column(
+        ForeignKey("shared_chats.id", ondelete="CASCADE"), index=True
+    )
+    community_id: Mapped[int] = mapped_column(ForeignKey("communities.id"), index=True)
+    model_id: Mapped[int] = mapped_column(ForeignKey("models.id"))
+    prompt_key: Mapped[str | None] = mapped_column(String(120))
+    message_key: Mapped[str] = mapped_column(String(120))
+    rating: Mapped[int | None] = mapped_column(Integer)
+    regenerated: Mapped[bool] = mapped_column(Boolean, default=False)
+    completion_tokens: Mapped[int | None] = mapped_column(Integer)
+    generation_seconds: Mapped[float | None] = mapped_column(Float)
+    self_identifies: Mapped[bool] = mapped_column(Boolean, default=False)
+
+
+class ChatDraft(Base):
+    """An upload waiting for its contributor's preview; deleted when published or abandoned."""
+
+    __tablename__ = "chat_drafts"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    token: Mapped[str] = mapped_column(String(64), unique=True)
+    contributor_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    raw: Mapped[bytes] = mapped_column(LargeBinary)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)

@@ -1,0 +1,171 @@
+"""The arena's facts and what is derived from them: prompts, answers, battles, votes, ratings."""
+
+from datetime import datetime
+
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    CheckConstraint,
+    DateTime,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.sql import true
+
+from arena.models.base import Base, utcnow
+
+
+class Community(Base):
+    __tablename__ = "communities"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    slug: Mapped[str] = mapped_column(String(40), unique=True)
+    name: Mapped[str] = mapped_column(String(80))
+    description: Mapped[str] = mapped_column(Text, default="")
+
+
+class LanguageModel(Base):
+    """A model configuration that answers prompts; its identity is what voters must not see."""
+
+    __tablename__ = "models"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    slug: Mapped[str] = mapped_column(String(80), unique=True)
+    name: Mapped[str] = mapped_column(String(120))
+    organization: Mapped[str] = mapped_column(String(80), default="")
+    is_active: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class Prompt(Base):
+    __tablename__ = "prompts"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    community_id: Mapped[int] = mapped_column(ForeignKey("communities.id"), index=True)
+    external_id: Mapped[str | None] = mapped_column(String(120), unique=True)
+    origin: Mapped[str] = mapped_column(String(40))
+    category: Mapped[str] = mapped_column(String(120), default="")
+    text: Mapped[str] = mapped_column(Text)
+    # Earlier turns shown as context: [{"role": "user"|"assistant", "content": str}, ...]
+    context: Mapped[list] = mapped_column(JSON, default=list)
+    # Prompts mined from a shared chat leave the queue when the chat is withdrawn.
+    shared_chat_id: Mapped[int | None] = mapped_column(ForeignKey("shared_chats.id"), index=True)
+    is_active: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true())
+    # Custom prompts asked from the shared library, so the library can rank by answer quality.
+    library_prompt_id: Mapped[int | None] = mapped_column(
+        ForeignKey("prompt_shares.id"), index=True
+    )
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+    community: Mapped[Community] = relationship()
+
+
+class Response(Base):
+    __tablename__ = "responses"
+    __table_args__ = (UniqueConstraint("prompt_id", "model_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    prompt_id: Mapped[int] = mapped_column(ForeignKey("prompts.id", ondelete="CASCADE"))
+    model_id: Mapped[int] = mapped_column(ForeignKey("models.id"), index=True)
+    text: Mapped[str] = mapped_column(Text)
+    # A multi-turn custom battle: this model's own earlier turns after the first prompt.
+    context: Mapped[list | None] = mapped_column(JSON)
+    # Speed figures of answers generated live (custom prompts); None for seeded answers.
+    backend: Mapped[str | None] = mapped_column(String(40))
+    latency_seconds: Mapped[float | None] = mapped_column(Float)
+    time_to_first_token_seconds: Mapped[float | None] = mapped_column(Float)
+    completion_tokens: Mapped[int | None] = mapped_column(Integer)
+    tokens_per_second: Mapped[float | None] = mapped_column(Float)
+
+    prompt: Mapped[Prompt] = relationship()
+    model: Mapped[LanguageModel] = relationship()
+
+
+class Battle(Base):
+    """One pair served to one voter; the token is all the browser ever learns of it."""
+
+    __tablename__ = "battles"
+    __table_args__ = (
+        CheckConstraint("response_a_id <> response_b_id", name="distinct_responses"),
+        Index("ix_battles_voter_prompt", "voter_id", "prompt_id"),
+        Index("ix_battles_voter_status", "voter_id", "status"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    token: Mapped[str] = mapped_column(String(64), unique=True)
+    voter_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    community_id: Mapped[int] = mapped_column(ForeignKey("communities.id"))
+    prompt_id: Mapped[int] = mapped_column(ForeignKey("prompts.id"))
+    response_a_id: Mapped[int] = mapped_column(ForeignKey("responses.id"))
+    response_b_id: Mapped[int] = mapped_column(ForeignKey("responses.id"))
+    # open -> voted, or open -> skipped (left unvoted past the expiry); generating while a
+    # custom battle's follow-up is being answered.
+    status: Mapped[str] = mapped_column(String(10), default="open")
+    served_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    voted_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    skipped_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+    community: Mapped[Community] = relationship()
+    prompt: Mapped[Prompt] = relationship()
+    response_a: Mapped[Response] = relationship(foreign_keys=[response_a_id])
+    response_b: Mapped[Response] = relationship(foreign_keys=[response_b_id])
+
+
+class Vote(Base):
+    """The append-only fact. Imported votes have no battle and name their origin and judge."""
+
+    __tablename__ = "votes"
+    __table_args__ = (
+        CheckConstraint("choice IN ('a', 'b', 'tie', 'both_bad')", name="valid_choice"),
+        CheckConstraint("model_a_id <> model_b_id", name="distinct_models"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    battle_id: Mapped[int | None] = mapped_column(ForeignKey("battles.id"), unique=True)
+    voter_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), index=True)
+    community_id: Mapped[int] = mapped_column(ForeignKey("communities.id"))
+    prompt_id: Mapped[int] = mapped_column(ForeignKey("prompts.id"), index=True)
+    model_a_id: Mapped[int] = mapped_column(ForeignKey("models.id"), index=True)
+    model_b_id: Mapped[int] = mapped_column(ForeignKey("models.id"), index=True)
+    choice: Mapped[str] = mapped_column(String(10))
+    origin: Mapped[str] = mapped_column(String(40), default="arena")
+    external_id: Mapped[str | None] = mapped_column(String(120), unique=True)
+    judge: Mapped[str | None] = mapped_column(String(80))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class Rating(Base):
+    """TrueSkill state of a model in a scope ("overall" or a community slug)."""
+
+    __tablename__ = "ratings"
+    __table_args__ = (UniqueConstraint("model_id", "scope"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    model_id: Mapped[int] = mapped_column(ForeignKey("models.id"))
+    scope: Mapped[str] = mapped_column(String(40), index=True)
+    mu: Mapped[float] = mapped_column(Float)
+    sigma: Mapped[float] = mapped_column(Float)
+    votes: Mapped[int] = mapped_column(Integer, default=0)
+    wins: Mapped[int] = mapped_column(Integer, default=0)
+    losses: Mapped[int] = mapped_column(Integer, default=0)
+    ties: Mapped[int] = mapped_column(Integer, default=0)
+
+    model: Mapped[LanguageModel] = relationship()
+
+
+class Exposure(Base):
+    """How many battles a model has been served in a community: the pairing's fairness count."""
+
+    __tablename__ = "exposures"
+    __table_args__ = (UniqueConstraint("model_id", "community_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    model_id: Mapped[int] = mapped_column(ForeignKey("models.id"))
+    community_id: Mapped[int] = mapped_column(ForeignKey("communities.id"))
+    battles: Mapped[int] = mapped_column(Integer, default=0)

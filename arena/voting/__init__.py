@@ -1,0 +1,1 @@
+"""The arena's core loop: pairing, battles and votes, ratings, leaderboards, seeds."""

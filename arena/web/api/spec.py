@@ -1,0 +1,114 @@
+"""The registry every API route is declared in: one declaration routes, checks and documents it.
+
+A view declared with `api_route` receives its arguments already checked: `user` (when it needs
+one), `query` and `body` (or `form` for a multipart upload) as instances of their schemas. The
+blueprint is built from OPERATIONS and so is the OpenAPI document, so neither can miss a route.
+"""
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from functools import wraps
+
+from flask import request
+from pydantic import BaseModel
+
+from arena.extensions import limiter
+from arena.web.api.access import rate_key, require_user
+from arena.web.api.validation import (
+    form_fields,
+    json_body,
+    query_arguments,
+    refuse_hostile,
+    validated,
+)
+
+JSON = "application/json"
+
+
+@dataclass(frozen=True)
+class Reply:
+    """One documented answer; an error reply (4xx/5xx) without a schema is the error shape."""
+
+    status: int
+    description: str
+    schema: type[BaseModel] | None = None
+    media_type: str = JSON
+
+
+@dataclass(frozen=True)
+class Operation:
+    method: str
+    rule: str
+    endpoint: str
+    summary: str
+    tag: str
+    view: Callable
+    replies: tuple[Reply, ...]
+    query: type[BaseModel] | None = None
+    body: type[BaseModel] | None = None
+    form: type[BaseModel] | None = None
+    auth: bool = False
+    limit: str | None = None
+
+
+OPERATIONS: list[Operation] = []
+
+
+def api_route(
+    method: str,
+    rule: str,
+    *,
+    summary: str,
+    tag: str,
+    replies: tuple[Reply, ...],
+    query: type[BaseModel] | None = None,
+    body: type[BaseModel] | None = None,
+    form: type[BaseModel] | None = None,
+    auth: bool = False,
+    limit: str | None = None,
+):
+    """Declare an API route (rule relative to /api/v1) with everything its document needs."""
+
+    def declare(handler: Callable) -> Callable:
+        view = _checked(handler, query=query, body=body, form=form, auth=auth)
+        if limit:
+            view = limiter.limit(limit, key_func=rate_key)(view)
+        OPERATIONS.append(
+            Operation(
+                method=method,
+                rule=rule,
+                endpoint=handler.__name__,
+                summary=summary,
+                tag=tag,
+                view=view,
+                replies=replies,
+                query=query,
+                body=body,
+                form=form,
+                auth=auth,
+                limit=limit,
+            )
+        )
+        return handler
+
+    return declare
+
+
+def _checked(handler: Callable, *, query, body, form, auth: bool) -> Callable:
+    """The view Flask calls: credentials first, then path, query and body, then the handler."""
+
+    @wraps(handler)
+    def view(**path):
+        arguments = dict(path)
+        if auth:
+            arguments["user"] = require_user()
+        refuse_hostile(path, "path")
+        if query is not None:
+            arguments["query"] = validated(query, query_arguments(), "query")
+        if form is not None and request.files:
+            arguments["form"] = validated(form, form_fields(), "form")
+        elif body is not None:
+            arguments["body"] = validated(body, json_body())
+        return handler(**arguments)
+
+    return view

@@ -1,0 +1,122 @@
+"""One helper checks every query string and body against its schema, and refuses hostile input.
+
+Whatever is refused answers 400 with a sentence naming the field, before any service runs, so
+a refused request changes nothing.
+"""
+
+import json
+import re
+from typing import Any, TypeVar
+
+from flask import request
+from pydantic import BaseModel, ValidationError
+
+from arena.core.errors import InvalidInput
+
+Schema = TypeVar("Schema", bound=BaseModel)
+MAX_DEPTH = 32  # chat exports nest about ten levels; anything far deeper is an attack
+
+
+def validated(schema: type[Schema], data: Any, where: str = "body") -> Schema:
+    """data checked against schema, or InvalidInput naming the first field that is wrong."""
+    refuse_hostile(data, where)
+    try:
+        return schema.model_validate(data)
+    except ValidationError as error:
+        raise InvalidInput(describe(error.errors()[0], schema)) from None
+
+
+def query_arguments() -> dict[str, str]:
+    """The query string, first value of each name; an empty value counts as absent."""
+    return {name: value for name, value in request.args.items() if value != ""}
+
+
+def form_fields() -> dict[str, Any]:
+    """A multipart upload's text fields, plus its file under "file" when one was sent."""
+    fields: dict[str, Any] = {k: v for k, v in request.form.items() if v != ""}
+    if "file" in request.files:
+        fields["file"] = request.files["file"]
+    return fields
+
+
+def json_body() -> dict:
+    """The JSON object of the request; no body at all means an empty object."""
+    raw = request.get_data(cache=True)
+    if not raw:
+        return {}
+    if not request.is_json:
+        raise InvalidInput("The request body must be a JSON object (application/json).")
+    try:
+        body = json.loads(raw, parse_constant=_refuse_constant)
+    except RecursionError:
+        raise InvalidInput(f"The body is nested more than {MAX_DEPTH} levels deep.") from None
+    except ValueError:
+        raise InvalidInput("The request body is not valid JSON.") from None
+    if not isinstance(body, dict):
+        raise InvalidInput("The request body must be a JSON object.")
+    return body
+
+
+def _refuse_constant(name: str):
+    raise ValueError(f"{name} is not JSON")
+
+
+def refuse_hostile(data: Any, where: str) -> None:
+    """Refuse NUL characters (no database stores them) and nesting deeper than MAX_DEPTH."""
+    pending = [(data, 0, "")]
+    while pending:
+        value, depth, path = pending.pop()
+        if depth > MAX_DEPTH:
+            raise InvalidInput(f"{where} is nested more than {MAX_DEPTH} levels deep.")
+        if isinstance(value, str) and "\x00" in value:
+            raise InvalidInput(f"{path or where} contains a NUL character.")
+        if isinstance(value, dict):
+            for key, item in value.items():
+                if "\x00" in str(key):
+                    raise InvalidInput(f"A field name of {path or where} contains a NUL character.")
+                pending.append((item, depth + 1, f"{path}.{key}" if path else str(key)))
+        elif isinstance(value, list):
+            pending.extend((item, depth + 1, f"{path}[{n}]") for n, item in enumerate(value))
+
+
+def field_name(location: tuple) -> str:
+    name = ""
+    for part in location:
+        name += f"[{part}]" if isinstance(part, int) else (f".{part}" if name else str(part))
+    return name or "body"
+
+
+def _choices(expected: str) -> str:
+    return ", ".join(re.findall(r"'([^']*)'", expected)) or expected
+
+
+def _required(field: str, location: tuple, schema: type[BaseModel]) -> str:
+    info = schema.model_fields.get(location[0]) if len(location) == 1 else None
+    hint = f" ({info.description})" if info is not None and info.description else ""
+    return f"{field} is required{hint}."
+
+
+def describe(error: dict, schema: type[BaseModel]) -> str:
+    """A sentence for one pydantic error, naming the field as the client spelled it."""
+    location, kind, context = error["loc"], error["type"], error.get("ctx", {})
+    field = field_name(location)
+    if kind == "missing":
+        return _required(field, location, schema)
+    if kind == "literal_error" and isinstance(error.get("input"), list | dict):
+        kind = "string_type"  # a list or an object where a word belongs is the wrong type
+    sentences = {
+        "literal_error": lambda: f"{field} must be one of {_choices(context['expected'])}.",
+        "string_type": lambda: f"{field} must be text.",
+        "string_too_long": lambda: f"{field} is limited to {context['max_length']:,} characters.",
+        "too_long": lambda: f"{field} allows at most {context['max_length']} items.",
+        "bool_parsing": lambda: f"{field} must be true or false.",
+        "bool_type": lambda: f"{field} must be true or false.",
+        "greater_than_equal": lambda: f"{field} must be at least {context['ge']}.",
+        "less_than_equal": lambda: f"{field} must be at most {context['le']:,}.",
+        "list_type": lambda: f"{field} must be a list.",
+        "model_type": lambda: f"{field} must be an object.",
+    }
+    if kind.startswith("int_"):
+        return f"{field} must be a whole number."
+    sentence = sentences.get(kind)
+    return sentence() if sentence else f"{field}: {error['msg']}."

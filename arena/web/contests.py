@@ -1,0 +1,42 @@
+"""Starting and running a custom battle, shared by the pages (Socket.IO) and the API (SSE)."""
+
+from arena.core.db import unit_of_work
+from arena.custom import battles as custom_battles
+from arena.extensions import db
+from arena.models import Battle
+from arena.web.context import catalogue, moderation
+
+
+def library_prompt_id(value) -> int | None:
+    """A form's library prompt id; anything else means none."""
+    try:
+        return int(value) if value not in (None, "") else None
+    except (TypeError, ValueError):
+        return None
+
+
+def start_contest(
+    user_id: int, prompt, community, library: int | None = None
+) -> custom_battles.Contest:
+    with unit_of_work(db.session):
+        return custom_battles.start(
+            db.session,
+            catalogue(),
+            moderation(),
+            voter_id=user_id,
+            community_slug=community,
+            prompt=prompt,
+            library_prompt_id=library,
+        )
+
+
+def run_contest(contest: custom_battles.Contest, on_chunk, seed=None) -> Battle:
+    """Generate both answers and record the battle; on failure record nothing (or reopen)."""
+    try:
+        custom_battles.generate(contest, on_chunk, seed=seed)
+        with unit_of_work(db.session):
+            return custom_battles.record(db.session, contest)
+    except Exception:
+        with unit_of_work(db.session):
+            custom_battles.release(db.session, contest)  # a follow-up's battle is votable again
+        raise

@@ -1,0 +1,103 @@
+"""The blind voting pages: a battle, the vote form, and the reveal."""
+
+from flask import Blueprint, redirect, render_template, request, url_for
+from flask_login import current_user, login_required
+
+from arena import realtime
+from arena.core.db import unit_of_work
+from arena.core.errors import NotFound, NothingToServe
+from arena.core.render import markdown_to_html
+from arena.extensions import db, limiter
+from arena.voting import battles
+from arena.web import toasts
+from arena.web.context import all_communities, battle_expiry
+
+blueprint = Blueprint("arena", __name__)
+
+
+def library_prompt(prompt_id: str):
+    from arena.models.library import PromptShare
+
+    number = int(prompt_id) if prompt_id.isascii() and prompt_id.isdigit() else None
+    found = db.session.get(PromptShare, number) if number and number < 2**31 else None
+    if found is None:
+        raise NotFound("That library prompt does not exist (any more).")
+    return found
+
+
+def _turns_html(turns: list[dict]) -> list[dict]:
+    return [{"role": t["role"], "html": markdown_to_html(t["content"])} for t in turns]
+
+
+def rendered_battle(battle) -> dict:
+    view = battles.battle_view(battle)
+    return {
+        **view,
+        "prompt_html": markdown_to_html(view["prompt"]),
+        "context_html": _turns_html(view["context"]),
+        "contexts_html": {
+            side: _turns_html(view.get("contexts", {}).get(side) or []) for side in ("a", "b")
+        },
+        "answers_html": {side: markdown_to_html(text) for side, text in view["responses"].items()},
+    }
+
+
+@blueprint.get("/arena")
+@login_required
+@limiter.limit("60/minute")
+def arena():
+    slug = request.args.get("community") or None
+    ask = request.args.get("ask")
+    if ask:  # "use in arena" from the prompt library: open the ask form filled in
+        return render_template(
+            "arena.html",
+            battle=None,
+            communities=all_communities(),
+            community_slug=slug,
+            ask=library_prompt(ask),
+        )
+    try:
+        with unit_of_work(db.session):
+            battle = battles.current_or_new_battle(
+                db.session, current_user.id, slug, expiry=battle_expiry()
+            )
+    except NothingToServe as empty:
+        return render_template(
+            "arena.html",
+            battle=None,
+            empty=empty.message,
+            communities=all_communities(),
+            community_slug=slug,
+        )
+    return render_template(
+        "arena.html",
+        battle=rendered_battle(battle),
+        communities=all_communities(),
+        community_slug=battle.community.slug,
+    )
+
+
+@blueprint.post("/arena/<token>/vote")
+@login_required
+@limiter.limit("120/minute")
+def vote(token: str):
+    with unit_of_work(db.session):
+        outcome = battles.cast_vote(
+            db.session, current_user.id, token, request.form.get("choice", "")
+        )
+    realtime.publish(outcome.events)
+    toasts.carry_badges(outcome.events, current_user.id)
+    return redirect(url_for("arena.result", token=token))
+
+
+@blueprint.get("/arena/<token>/result")
+@login_required
+def result(token: str):
+    battle, models, choice = battles.battle_result(db.session, token, current_user.id)
+    return render_template(
+        "result.html",
+        battle=rendered_battle(battle),
+        models=models,
+        choice=choice,
+        community_slug=battle.community.slug,
+    )

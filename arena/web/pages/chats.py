@@ -1,0 +1,124 @@
+"""Sharing chats: upload, preview with redactions, publish, withdraw, export; feedback page."""
+
+import json
+
+from flask import Blueprint, Response, flash, redirect, render_template, request, url_for
+from flask_login import current_user, login_required
+
+from arena import realtime
+from arena.chats import sharing
+from arena.chats.feedback import feedback_stats
+from arena.core.db import unit_of_work
+from arena.core.errors import InvalidInput
+from arena.extensions import db, limiter
+from arena.web.context import all_communities, community_from_args
+from arena.web.uploads import upload_bytes
+
+blueprint = Blueprint("chats", __name__)
+
+
+def uploaded_file_bytes() -> bytes:
+    return upload_bytes(request.files.get("file"))
+
+
+def options_from_form() -> sharing.SharingOptions:
+    tags = [tag for tag in (request.form.get("tags") or "").split(",") if tag.strip()]
+    return sharing.SharingOptions(
+        community=request.form.get("community", ""),
+        licence=request.form.get("licence", ""),
+        tags=tags,
+        notes=request.form.get("notes", ""),
+    )
+
+
+def manual_spans_from_form() -> dict:
+    """{"<chat number>:<message id>": [[start, end], ...]} from the preview's hidden field."""
+    try:
+        marked = json.loads(request.form.get("manual") or "{}")
+        return {
+            (int(key.split(":", 1)[0]), key.split(":", 1)[1]): [(int(s), int(e)) for s, e in spans]
+            for key, spans in marked.items()
+        }
+    except (ValueError, TypeError, AttributeError, IndexError):
+        raise InvalidInput(
+            "The hand-marked redactions could not be read; please mark again."
+        ) from None
+
+
+@blueprint.get("/chats")
+@login_required
+def mine():
+    return render_template("chats.html", chats=sharing.contributions(db.session, current_user.id))
+
+
+@blueprint.route("/chats/new", methods=["GET", "POST"])
+@login_required
+@limiter.limit("20/hour", methods=["POST"])
+def upload():
+    if request.method == "POST":
+        raw = uploaded_file_bytes()
+        with unit_of_work(db.session):
+            token = sharing.save_draft(db.session, current_user.id, raw)
+        return redirect(url_for("chats.draft", token=token))
+    return render_template("chat_upload.html")
+
+
+@blueprint.get("/chats/drafts/<token>")
+@login_required
+def draft(token: str):
+    saved = sharing.load_draft(db.session, current_user.id, token)
+    return render_template(
+        "chat_preview.html",
+        token=token,
+        chats=sharing.preview(db.session, saved.raw),
+        communities=all_communities(),
+        licences=sharing.LICENCES,
+    )
+
+
+@blueprint.post("/chats/drafts/<token>/publish")
+@login_required
+def publish(token: str):
+    options, manual = options_from_form(), manual_spans_from_form()
+    with unit_of_work(db.session):
+        saved = sharing.load_draft(db.session, current_user.id, token)
+        result = sharing.publish(
+            db.session, current_user.id, saved.raw, options, manual=manual, draft_token=token
+        )
+    realtime.publish(result.events)
+    published = result.published
+    flash(
+        f"Published {len(published)} chat(s) with {sum(r.pairs for r in published)} blind pair(s); "
+        f"{len(result.chats) - len(published)} already shared before. Thank you!",
+        "success",
+    )
+    return redirect(url_for("chats.mine"))
+
+
+@blueprint.post("/chats/<int(max=2147483647):chat_id>/withdraw")
+@login_required
+def withdraw(chat_id: int):
+    with unit_of_work(db.session):
+        sharing.withdraw(db.session, current_user.id, chat_id)
+    flash("Withdrawn: its pairs left the arena and its text was deleted.", "success")
+    return redirect(url_for("chats.mine"))
+
+
+@blueprint.get("/chats/export.json")
+@login_required
+def export():
+    body = json.dumps(sharing.export_contributions(db.session, current_user.id), indent=1)
+    return Response(
+        body,
+        mimetype="application/json",
+        headers={"Content-Disposition": "attachment; filename=crowd-arena-my-chats.json"},
+    )
+
+
+@blueprint.get("/feedback")
+def feedback():
+    community = community_from_args()
+    stats = feedback_stats(db.session, community.slug if community else None)
+    return render_template(
+        "feedback.html", stats=stats, community=community, communities=all_communities()
+    )

@@ -1,0 +1,59 @@
+"""Model pages (ratings and speed) and the admin page for the live-answer catalogue."""
+
+from flask import Blueprint, abort, flash, redirect, render_template, url_for
+from flask_login import current_user, login_required
+from sqlalchemy import select
+
+from arena.core.db import unit_of_work
+from arena.custom import backends
+from arena.custom.speed import model_profile
+from arena.extensions import db
+from arena.models import LanguageModel
+from arena.web.context import catalogue
+
+blueprint = Blueprint("models", __name__)
+
+
+@blueprint.get("/models/<slug>")
+def profile(slug: str):
+    return render_template("model.html", model=model_profile(db.session, slug))
+
+
+def _require_admin() -> None:
+    if not current_user.is_admin:
+        abort(403, "Only administrators can change the model catalogue.")
+
+
+@blueprint.get("/admin/models")
+@login_required
+def catalogue_page():
+    _require_admin()
+    models = catalogue().models.values()
+    active = dict(
+        db.session.execute(select(LanguageModel.slug, LanguageModel.is_active)).tuples().all()
+    )
+    rows = [
+        {
+            "config": model,
+            "unavailable": backends.unavailable_reason(model),
+            "active": active.get(model.slug),
+        }
+        for model in models
+    ]
+    return render_template("admin_models.html", rows=rows)
+
+
+@blueprint.post("/admin/models/<slug>/active")
+@login_required
+def toggle_active(slug: str):
+    _require_admin()
+    model = db.session.scalar(select(LanguageModel).where(LanguageModel.slug == slug))
+    if model is None:
+        abort(404, f"No model called '{slug}'; run `flask --app wsgi arena seed`.")
+    with unit_of_work(db.session):
+        model.is_active = not model.is_active
+    flash(
+        f"{model.name} is now {'active' if model.is_active else 'inactive'} in the arena.",
+        "success",
+    )
+    return redirect(url_for("models.catalogue_page"))
