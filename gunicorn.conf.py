@@ -4,7 +4,8 @@ The worker count lives here only: WEB_CONCURRENCY, 2 when unset. Whatever count 
 finally runs (this file, or a --workers given on the command line) is exported back to the
 workers as WEB_CONCURRENCY before they load the app, so arena/config.py sees the real count and
 refuses several workers without a shared SECRET_KEY (each would otherwise generate its own
-instance/secret_key and reject the others' sessions).
+instance/secret_key and reject the others' sessions). With --preload the app is loaded once,
+in the master, before this hook runs: then all workers share the one key it read.
 """
 
 import os

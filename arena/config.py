@@ -67,6 +67,11 @@ def load_config(overrides: dict | None = None) -> dict:
         "MAX_CONTENT_LENGTH": 16 * 1024 * 1024,
         # A served battle left unvoted this long is recorded as skipped (and a new one served).
         "BATTLE_EXPIRY_MINUTES": int(os.environ.get("ARENA_BATTLE_EXPIRY_MINUTES", "30")),
+        # The published Bradley–Terry boards: bootstrap rounds and seed, and the vote count
+        # under which a model is listed apart as preliminary.
+        "BOARD_ROUNDS": int(os.environ.get("ARENA_BOARD_ROUNDS", "100")),
+        "BOARD_SEED": int(os.environ.get("ARENA_BOARD_SEED", "0")),
+        "BOARD_MIN_VOTES": int(os.environ.get("ARENA_BOARD_MIN_VOTES", "50")),
     }
     config.update(overrides)
     config["RATELIMIT_STORAGE_URI"] = config.get("RATELIMIT_STORAGE_URI") or (

@@ -13,6 +13,8 @@ project runs on a fresh SQLite instance (`flask db upgrade`, `flask arena seed`)
 (db 1, flushed) for Socket.IO and rate limits. Project clients use the JSON API with bearer
 tokens of their own users; the API allows 60 battles a minute per user, so each client owns
 several users and moves to the next before the limit (refusals would be counted as `429`).
+Besides rates and latencies it reports the servers' CPU time per cycle (gunicorn master and
+workers, from /proc), which a busy machine disturbs less than rates.
 """
 
 import argparse
@@ -87,7 +89,7 @@ def running(command: list[str], env: dict, log_path: Path, timeout: float = 90):
                     log.seek(0)
                     raise SystemExit(f"{command} did not start:\n{log.read()[-3000:]}")
                 time.sleep(0.3)
-            yield url
+            yield url, server.pid
         finally:
             server.terminate()
             try:
@@ -176,8 +178,25 @@ def client_process(url, kind, users_per_thread, start, end, queue) -> None:
     queue.put(out)
 
 
-def drive(url: str, kind: str, users: list, warmup: float, duration: float) -> dict:
-    """8 clients for warmup + duration seconds; statistics of the cycles ending in the window."""
+def server_cpu_seconds(pid: int) -> float:
+    """CPU time (user + system) used so far by a server process and its workers."""
+    try:
+        children = Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
+    except OSError:
+        children = []
+    ticks = 0
+    for process in [str(pid), *children]:
+        try:
+            fields = Path(f"/proc/{process}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        ticks += int(fields[11]) + int(fields[12])  # utime, stime
+    return ticks / os.sysconf("SC_CLK_TCK")
+
+
+def drive(url: str, kind: str, users: list, warmup: float, duration: float, pid: int) -> dict:
+    """8 clients for warmup + duration seconds; statistics of the cycles ending in the window,
+    and the server's CPU time per cycle in it (steadier than rates on a busy machine)."""
     start = time.time() + 1
     end = start + warmup + duration
     per_thread = [users[n :: PROCESSES * THREADS] for n in range(PROCESSES * THREADS)]
@@ -191,9 +210,17 @@ def drive(url: str, kind: str, users: list, warmup: float, duration: float) -> d
     ]
     for process in processes:
         process.start()
-    rows = [row for _ in processes for row in queue.get(timeout=warmup + duration + 300)]
-    for process in processes:
-        process.join(timeout=30)
+    time.sleep(max(0.0, start + warmup - time.time()))
+    cpu = server_cpu_seconds(pid)
+    time.sleep(max(0.0, end - time.time()))
+    cpu = server_cpu_seconds(pid) - cpu
+    try:
+        rows = [row for _ in processes for row in queue.get(timeout=warmup + duration + 300)]
+    finally:
+        for process in processes:
+            process.join(timeout=30)
+            if process.is_alive():
+                process.terminate()
     window = [row for row in rows if start + warmup <= row[1] <= end]
     done = [row for row in window if row[0] == "ok"]
     codes = sorted({row[2] for row in window if row[0] == "error"})
@@ -210,6 +237,7 @@ def drive(url: str, kind: str, users: list, warmup: float, duration: float) -> d
         "serve_p99_ms": pct(serve, 99),
         "vote_p50_ms": pct(vote, 50),
         "vote_p99_ms": pct(vote, 99),
+        "server_cpu_ms_per_cycle": round(cpu * 1000 / len(done), 2) if done else None,
         "errors": len(window) - len(done),
         "error_statuses": codes,
     }
@@ -248,9 +276,9 @@ def measure_bare(args, tmp: Path) -> dict:
     env = {**os.environ, "BARE_ARENA_DB": str(database), "PORT": str(port)}
     command = procfile_command(args.workers, port, "bare_arena:app")
     command[-1:-1] = ["--pythonpath", str(PROJECT / "bench")]
-    with running(command, env, tmp / "bare.log") as url:
+    with running(command, env, tmp / "bare.log") as (url, pid):
         return drive(
-            url, "bare", list(range(1, PROCESSES * THREADS + 1)), args.warmup, args.duration
+            url, "bare", list(range(1, PROCESSES * THREADS + 1)), args.warmup, args.duration, pid
         )
 
 
@@ -270,8 +298,8 @@ def measure_project(args, tmp: Path) -> dict:
         tokens = json.loads(run([sys.executable, __file__, "--make-users", str(count)], env))
         port = free_port()
         command = procfile_command(args.workers, port)
-        with running(command, {**env, "PORT": str(port)}, tmp / "project.log") as url:
-            return drive(url, "project", tokens, args.warmup, args.duration)
+        with running(command, {**env, "PORT": str(port)}, tmp / "project.log") as (url, pid):
+            return drive(url, "project", tokens, args.warmup, args.duration, pid)
 
 
 def main() -> None:
@@ -295,6 +323,9 @@ def main() -> None:
     ratio = {
         "cycles_per_s": round(project["cycles_per_s"] / bare["cycles_per_s"], 2),
         "vote_p99": round(project["vote_p99_ms"] / bare["vote_p99_ms"], 2),
+        "server_cpu_per_cycle": round(
+            project["server_cpu_ms_per_cycle"] / bare["server_cpu_ms_per_cycle"], 2
+        ),
     }
     report = {
         "database": args.database,
@@ -313,15 +344,21 @@ def main() -> None:
         f"{args.database}, gunicorn gthread x {args.workers} workers, 8 clients "
         f"(2 processes x 4 threads), {args.duration:g} s after {args.warmup:g} s warm-up"
     )
-    print("| app | cycles/s | serve p50 / p99 ms | vote p50 / p99 ms | errors |")
-    print("|---|---|---|---|---|")
+    print(
+        "| app | cycles/s | serve p50 / p99 ms | vote p50 / p99 ms | server CPU ms/cycle | errors |"
+    )
+    print("|---|---|---|---|---|---|")
     for name, row in (("bare (raw sqlite3)", bare), ("Crowd Arena", project)):
         print(
             f"| {name} | {row['cycles_per_s']} | {row['serve_p50_ms']} / {row['serve_p99_ms']} | "
-            f"{row['vote_p50_ms']} / {row['vote_p99_ms']} | {row['errors']} "
+            f"{row['vote_p50_ms']} / {row['vote_p99_ms']} | {row['server_cpu_ms_per_cycle']} | "
+            f"{row['errors']} "
             f"{row['error_statuses'] or ''} |"
         )
-    print(f"project / bare: cycles/s {ratio['cycles_per_s']}x, vote p99 {ratio['vote_p99']}x")
+    print(
+        f"project / bare: cycles/s {ratio['cycles_per_s']}x, vote p99 {ratio['vote_p99']}x, "
+        f"server CPU per cycle {ratio['server_cpu_per_cycle']}x"
+    )
 
 
 if __name__ == "__main__":

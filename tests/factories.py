@@ -1,5 +1,11 @@
 """Small, deterministic worlds for tests: communities, models, prompts and answers."""
 
+import itertools
+from contextlib import contextmanager
+
+from sqlalchemy import event
+from sqlalchemy.orm import scoped_session
+
 from arena.core import accounts
 from arena.core.db import unit_of_work
 from arena.models import Community, LanguageModel, Prompt, Response
@@ -57,3 +63,24 @@ def cast(session, voter_id: int, token: str, choice: str, **options):
     """Cast a vote in its own unit of work, as a request does; returns the outcome."""
     with unit_of_work(session):
         return voting.cast_vote(session, voter_id, token, choice, **options)
+
+
+@contextmanager
+def ids_from(session, starts: dict):
+    """Rows of the given classes created inside the block get ids counting up from the given
+    numbers (e.g. {LanguageModel: 4_100_001}), so a test can tell such an id from any other
+    number on a page. For SQLite test databases (PostgreSQL sequences would not follow)."""
+    counters = {entity: itertools.count(start) for entity, start in starts.items()}
+    target = session() if isinstance(session, scoped_session) else session
+
+    def number(flushing, _context, _instances):
+        for row in flushing.new:
+            counter = counters.get(type(row))
+            if counter is not None and row.id is None:
+                row.id = next(counter)
+
+    event.listen(target, "before_flush", number)
+    try:
+        yield
+    finally:
+        event.remove(target, "before_flush", number)

@@ -75,27 +75,79 @@ def test_same_seed_gives_same_text(smol):
     assert len(others | {first}) > 1, "different seeds should sample different answers"
 
 
-def test_concurrent_generations_take_turns(smol):
-    results = []
-
-    def answer():
-        results.append(generate(smol, QUESTION, seed=5)[0])
-
-    threads = [threading.Thread(target=answer) for _ in range(2)]
+def run_threads(*targets, seconds=180) -> None:
+    """Run the targets in threads to their end; a thread left running would hold a model."""
+    threads = [threading.Thread(target=target, daemon=True) for target in targets]
     for thread in threads:
         thread.start()
     for thread in threads:
-        thread.join(timeout=120)
-    assert len(results) == 2
-    assert results[0] == results[1]
+        thread.join(timeout=seconds)
+    assert not any(thread.is_alive() for thread in threads), "a generation never finished"
 
 
-def test_deadline_stops_the_stream(smol):
-    long = model_with(max_tokens=200)
-    text, stats = generate(long, QUESTION, seed=1, deadline_seconds=0.01)
-    assert stats.finish_reason == "deadline"
-    assert text
-    assert stats.completion_tokens < 200
+def test_two_answers_of_one_contestant_take_turns(smol):
+    """One contestant has one llama.cpp instance, so its answers take turns on its lock.
+
+    The first answer pauses after its first chunk (holding the contestant) until the second
+    answer has produced a chunk, or for 3 s. Taking turns, the second cannot: every chunk of the
+    second comes after the last chunk of the first in the shared log, whatever the load. (Were
+    they not serialised, the second would stream during the pause and interleave.)
+    """
+    short = model_with(max_tokens=8)  # the same contestant (slug), so the same instance
+    log, second_streams, second_asked = [], threading.Event(), threading.Event()
+    texts = {}
+
+    def first():
+        generation = stream_answer(short, QUESTION, seed=5)
+        for number, chunk in enumerate(generation):
+            log.append(("first", chunk))
+            if number == 0:
+                second_asked.set()
+                second_streams.wait(timeout=3)
+        texts["first"] = generation.text
+
+    def second():
+        second_asked.wait(timeout=120)  # ask only once the first holds the contestant
+        generation = stream_answer(short, QUESTION, seed=5)
+        for chunk in generation:
+            log.append(("second", chunk))
+            second_streams.set()
+        texts["second"] = generation.text
+
+    run_threads(first, second)
+    order = [side for side, _ in log]
+    assert order == sorted(order), f"the answers interleaved: {order}"  # "first" < "second"
+    assert len(set(order)) == 2
+    # Same seed, same text: llama.reset() leaves nothing of one answer in the next.
+    assert texts["first"] == texts["second"] and texts["first"].strip()
+
+
+class JumpingClock:
+    """The embedded backend's `time` module, with a monotonic clock the test can move on."""
+
+    def __init__(self):
+        self.offset = 0.0
+
+    def monotonic(self) -> float:
+        return time.monotonic() + self.offset
+
+    def __getattr__(self, name):
+        return getattr(time, name)
+
+
+def test_deadline_stops_the_stream(smol, monkeypatch):
+    """An hour passes, for the backend, right after the first chunk: the stream stops there.
+    No real deadline races the machine's load."""
+    clock = JumpingClock()
+    monkeypatch.setattr(embedded, "time", clock)
+    generation = stream_answer(model_with(max_tokens=200), QUESTION, seed=1, deadline_seconds=30)
+    chunks = generation.chunks()
+    first = next(chunks)
+    clock.offset = 3600.0
+    assert list(chunks) == []
+    assert generation.stats.finish_reason == "deadline"
+    assert generation.text == first and first
+    assert 0 < generation.stats.completion_tokens < 200
 
 
 def test_busy_model_is_reported_not_waited_for_forever(smol):
@@ -123,21 +175,33 @@ def test_each_contestant_is_loaded_once(smol):
 
 
 def test_two_contestants_on_the_same_weights_answer_at_the_same_time(smol):
-    """The sides of a custom battle stream concurrently: their first tokens overlap in time."""
+    """The sides of a custom battle stream concurrently: each contestant has its own instance.
+
+    Each side, holding its first chunk (and its contestant's lock), waits until the other side
+    has one too. Concurrent sides both get there, however slowly; serialised sides never can,
+    and the barrier breaks after 60 s. No clock is compared.
+    """
     other = dataclasses.replace(smol, slug="smol-other")
-    firsts, lasts = {}, {}
+    both_streaming = threading.Barrier(2, timeout=60)
+    texts, errors = {}, []
 
     def answer(config):
-        for _ in stream_answer(config, QUESTION, seed=3):
-            firsts.setdefault(config.slug, time.monotonic())
-            lasts[config.slug] = time.monotonic()
+        def run():
+            try:
+                generation = stream_answer(config, QUESTION, seed=3)
+                chunks = generation.chunks()
+                opening = next(chunks)
+                both_streaming.wait()
+                texts[config.slug] = opening + "".join(chunks)
+            except Exception as error:  # noqa: BLE001 - reported below
+                errors.append(error)
 
-    threads = [threading.Thread(target=answer, args=(c,)) for c in (smol, other)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=120)
-    assert max(firsts.values()) < min(lasts.values())
+        return run
+
+    run_threads(answer(smol), answer(other))
+    assert not errors, f"the two sides did not stream at the same time: {errors!r}"
+    # Two instances of the same weights, same seed: the same answer.
+    assert texts[smol.slug] == texts[other.slug] and texts[smol.slug].strip()
 
 
 def test_too_long_a_conversation_is_a_backend_error(smol):

@@ -127,14 +127,18 @@ def test_newcomer_votes_ten_times_by_keyboard(browser, base_url):
             page.wait_for_url(ARENA_URL)
     assert total_votes(leaderboard_json(page, base_url)) == before + 20
     page.goto(base_url + "/leaderboard")
-    shown = set(page.locator("#leaderboard tbody tr td:nth-child(2)").all_inner_texts())
+    ranked = page.locator("#leaderboard tbody tr td:nth-child(2)").all_inner_texts()
+    preliminary = page.locator("#preliminary tbody tr td:nth-child(1)").all_inner_texts()
+    shown = set(ranked) | set(preliminary)  # under 50 votes a model is listed as preliminary
     assert revealed <= shown, f"missing from the leaderboard: {revealed - shown}"
     assert not seen["errors"], f"console errors: {seen['errors']}"
     assert seen["hosts"] <= LOCAL_HOSTS, f"requests left localhost: {seen['hosts']}"
     context.close()
 
 
-TABLE_TOTAL = """() => [...document.querySelectorAll('#leaderboard tbody tr td:nth-child(6)')]
+# Votes per model over the ranked and the preliminary tables (each vote counts for two models).
+TABLE_TOTAL = """() => [...document.querySelectorAll(
+      '#leaderboard tbody tr td:nth-child(5), #preliminary tbody tr td:nth-child(4)')]
     .reduce((sum, td) => sum + Number(td.textContent), 0)"""
 
 
@@ -163,19 +167,109 @@ def test_leaderboard_updates_live(browser, base_url):
     watcher.close()
 
 
-def test_screenshots_for_humans(browser, base_url):
-    """Save the arena, a result and the leaderboard in test-artifacts/ for people to look at."""
-    ARTIFACTS.mkdir(exist_ok=True)
-    context = browser.new_context(viewport={"width": 1280, "height": 900})
+VIEWPORTS = {"desktop": {"width": 1280, "height": 900}, "phone": {"width": 390, "height": 844}}
+WIDTHS = "() => [document.documentElement.scrollWidth, document.documentElement.clientWidth]"
+
+
+SIDEWAYS = ("/arena", "/leaderboard", "/people", "/prompts", "/chats", "/profile", "/")
+
+
+@pytest.mark.parametrize(
+    "device",
+    [
+        "desktop",
+        pytest.param(
+            "phone",
+            marks=pytest.mark.xfail(
+                strict=True,
+                reason="bug: the top bar's links do not wrap at 390 px (static/css/arena.css "
+                ".topbar nav), so every page is about 700 px wide and scrolls sideways; the "
+                "leaderboard table is 20 px too wide as well",
+            ),
+        ),
+    ],
+)
+def test_no_page_scrolls_sideways(browser, base_url, device):
+    context = browser.new_context(viewport=VIEWPORTS[device])
     page = context.new_page()
     sign_up(page, base_url)
-    page.screenshot(path=ARTIFACTS / "arena.png", full_page=True)
-    vote_with_key(page, "b")
-    page.screenshot(path=ARTIFACTS / "result.png", full_page=True)
+    too_wide = {}
+    for path in SIDEWAYS:
+        page.goto(base_url + path)
+        content, viewport = page.evaluate(WIDTHS)
+        if content > viewport:
+            too_wide[path] = content
+    context.close()
+    assert not too_wide, f"wider than the {VIEWPORTS[device]['width']} px screen: {too_wide}"
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="bug: '.answers { display: grid }' (static/css/arena.css) overrides the hidden "
+    "attribute of #live-answers, so two empty 'Answer A/B writing…' cards sit above every "
+    "ordinary battle",
+)
+def test_an_ordinary_battle_shows_no_live_answer_panels(browser, base_url):
+    context = browser.new_context(viewport=VIEWPORTS["desktop"])
+    page = context.new_page()
+    sign_up(page, base_url)
+    page.locator("#answer-a").wait_for()
+    hidden = page.locator("#live-answers").is_hidden()
+    context.close()
+    assert hidden, "the live-answer panels of 'Ask your own' show on an ordinary battle"
+
+
+def box(page, selector: str) -> dict:
+    found = page.locator(selector).bounding_box()
+    assert found, f"{selector} is not laid out"
+    return found
+
+
+def shoot(page, name: str) -> None:
+    """Keep a full-page screenshot in test-artifacts/ for people to look at."""
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=ARTIFACTS / f"{name}.png", full_page=True)
+
+
+@pytest.mark.parametrize("device", sorted(VIEWPORTS))
+def test_pages_show_what_they_must_on_desktop_and_phone(browser, base_url, device):
+    """The arena, a result and the leaderboard: what each must show, and the answers side by
+    side on a desktop, stacked on a phone; the screenshots are kept in test-artifacts/."""
+    from playwright.sync_api import expect
+
+    context = browser.new_context(viewport=VIEWPORTS[device])
+    page = context.new_page()
+    seen = watch(page)
+    sign_up(page, base_url)
+
+    expect(page.locator(".prompt .turn.user")).to_be_visible()
+    for side in "ab":
+        expect(page.locator(f"#answer-{side} h2")).to_have_text(f"Answer {side.upper()}")
+        expect(page.locator(f"#answer-{side} .markdown")).not_to_be_empty()
+    for label in ("A is better", "B is better", "Tie", "Both are bad"):
+        expect(page.get_by_role("button", name=re.compile(label))).to_be_visible()
+    a, b = box(page, "#answer-a"), box(page, "#answer-b")
+    if device == "desktop":
+        assert a["x"] + a["width"] <= b["x"] and a["y"] == b["y"], (a, b)  # side by side
+    else:
+        assert a["y"] + a["height"] <= b["y"], (a, b)  # stacked, A first
+    shoot(page, f"arena-{device}")
+
+    names = vote_with_key(page, "b")
+    for side, name in zip("ab", names, strict=True):
+        expect(page.locator(f".model-{side}")).to_be_visible()
+        expect(page.locator(f"#answer-{side} .model-name")).to_have_text(name)
+    expect(page.locator("#toasts .toast").first).to_contain_text("First Vote")
+    expect(page.locator("#next")).to_be_visible()
+    shoot(page, f"result-{device}")
+
     page.goto(base_url + "/leaderboard")
-    page.screenshot(path=ARTIFACTS / "leaderboard.png", full_page=True)
-    for name in ("arena.png", "result.png", "leaderboard.png"):
-        assert (ARTIFACTS / name).stat().st_size > 10_000
+    expect(page.get_by_role("heading", name="Model leaderboard")).to_be_visible()
+    expect(page.locator("#leaderboard thead")).to_be_visible()
+    expect(page.locator("#leaderboard tbody tr td a").first).to_be_visible()
+    assert page.locator("#leaderboard tbody tr").count() >= 2
+    shoot(page, f"leaderboard-{device}")
+    assert not seen["errors"], f"console errors: {seen['errors']}"
     context.close()
 
 

@@ -1,4 +1,8 @@
-"""Custom prompts with real models: the embedded SmolLM2 answers live, blind, then is voted on."""
+"""Custom prompts with real models: the embedded SmolLM2 answers live, blind, then is voted on.
+
+The world is built as an operator builds it: `flask --app wsgi arena seed` with the contestants'
+catalogue named only by ARENA_BACKENDS_FILE (tests/backends_support.py), never by hand.
+"""
 
 import json
 import re
@@ -7,67 +11,42 @@ import time
 import pytest
 from sqlalchemy import func, select
 
+from arena.chats.redact import redact
 from arena.extensions import db, socketio
 from arena.models import Battle, LanguageModel, Prompt, Response
 from arena.models.chats import SharedChat
-from tests.backends_support import SMOLLM2, require_packages
+from tests.backends_support import (
+    CONTESTANT_ORGANIZATION,
+    CONTESTANTS,
+    contestants_catalogue,
+    seeded_custom_app,
+)
 from tests.conftest import api_client_for, csrf_token, sign_up
 
-CONTESTANTS = {"smol-concise": "Smol Concise", "smol-teacher": "Smol Teacher"}
 
-
-def catalogue(remote_url=None) -> dict:
-    embedded = {
-        "name": "embedded",
-        "kind": "embedded",
-        "n_ctx": 2048,
-        "n_threads": 2,
-        "weights": {"smollm2-135m": {"distribution": SMOLLM2.distribution, "file": SMOLLM2.file}},
-    }
-    models = [
-        {
-            "slug": slug,
-            "name": name,
-            "organization": "Tests",
-            "backend": "embedded",
-            "backend_model": "smollm2-135m",
-            "system_prompt": "You are a helpful assistant.",  # names would leak
-            "params": {"temperature": 0.7, "max_tokens": 24},
-            "communities": ["general"],
-        }
-        for slug, name in CONTESTANTS.items()
-    ]
-    backends = [embedded]
-    if remote_url:  # replace one contestant by a server that is not there
-        backends.append(
-            {
-                "name": "remote",
-                "kind": "openai_compatible",
-                "base_url": remote_url,
-                "timeout_seconds": 2,
-                "max_retries": 0,
-            }
-        )
-        models[1] = {**models[1], "backend": "remote"}
-    return {"backends": backends, "models": models}
+def logged_in(app, username):
+    client = app.test_client()
+    reply = sign_up(client, username)
+    assert reply.status_code == 302 and reply.headers["Location"] == "/arena", reply.status
+    profile = client.get("/profile")  # logged in: the profile is theirs, no login wall
+    assert profile.status_code == 200 and username in profile.get_data(as_text=True)
+    return client
 
 
 @pytest.fixture
-def custom_app(app, world, tmp_path):
-    require_packages("llama_cpp")
-    path = tmp_path / "backends.json"
-    path.write_text(json.dumps(catalogue()))
-    app.config["BACKENDS_FILE"] = str(path)
+def custom_app(tmp_path, monkeypatch):
+    """The seeded arena; the contestants exist only because `arena seed` read the catalogue."""
+    app = seeded_custom_app(tmp_path, monkeypatch)
+    yield app
     with app.app_context():
-        db.session.add_all(LanguageModel(slug=s, name=n) for s, n in CONTESTANTS.items())
-        db.session.commit()
-    return app
+        db.session.remove()
+        db.engine.dispose()
 
 
 @pytest.fixture
 def broken_app(custom_app, tmp_path):
     path = tmp_path / "broken.json"
-    path.write_text(json.dumps(catalogue(remote_url="http://127.0.0.1:9/v1")))
+    path.write_text(json.dumps(contestants_catalogue(remote_url="http://127.0.0.1:9/v1")))
     custom_app.config["BACKENDS_FILE"] = str(path)
     return custom_app
 
@@ -84,6 +63,33 @@ def assert_no_identity(text: str) -> None:
     lowered = text.lower()
     for slug, name in CONTESTANTS.items():
         assert slug not in lowered and name.lower() not in lowered, f"{name} leaked"
+    assert CONTESTANT_ORGANIZATION.lower() not in lowered, "the organisation leaked"
+
+
+def test_arena_seed_adds_the_contestants_of_the_catalogue_named_by_the_environment(custom_app):
+    with custom_app.app_context():
+        seeded = db.session.execute(
+            select(LanguageModel.slug, LanguageModel.name, LanguageModel.organization).where(
+                LanguageModel.slug.in_(CONTESTANTS)
+            )
+        ).all()
+    assert sorted(seeded) == [
+        (slug, name, CONTESTANT_ORGANIZATION) for slug, name in sorted(CONTESTANTS.items())
+    ]
+    again = custom_app.test_cli_runner().invoke(args=["arena", "seed"])
+    assert again.exit_code == 0 and again.output == (
+        "Seeded: 0 communities, 0 models, 0 prompts, 0 responses, 0 votes added.\n"
+    ), again.output
+    # ... and a custom battle works on that world, with no model row made by hand.
+    api = api_client_for(custom_app, "first-asker")
+    reply = api.post("/api/v1/battles", json={"prompt": "Name a tree.", "community": "general"})
+    assert reply.status_code == 201, reply.get_json()
+    assert api.vote(reply.get_json()["token"], "a").get_json()["models"] in (
+        {"a": name, "b": other}
+        for name in CONTESTANTS.values()
+        for other in CONTESTANTS.values()
+        if other != name
+    )
 
 
 def test_api_custom_battle_answers_votes_and_records_speed(custom_app):
@@ -126,10 +132,11 @@ def test_api_custom_battle_streams_server_sent_events(custom_app):
     chunks = [json.loads(data) for name, data in events if name == "chunk"]
     assert {chunk["side"] for chunk in chunks} == {"a", "b"}
     final = json.loads(events[-1][1])
-    assert (
-        final["responses"]["a"] == "".join(c["text"] for c in chunks if c["side"] == "a").strip()
-        or final["responses"]["a"]
-    )  # stored text is scrubbed; the stream is what the model said
+    assert final["token"] == json.loads(events[0][1])["token"]
+    for side in ("a", "b"):
+        streamed = "".join(c["text"] for c in chunks if c["side"] == side)
+        # What is stored and shown is exactly what the model streamed, scrubbed.
+        assert final["responses"][side] == redact(streamed).text and streamed.strip()
     assert api.vote(final["token"], "tie").status_code == 200
 
 
@@ -144,8 +151,7 @@ def wait_for(socket_client, name, seconds=60):
 
 
 def test_the_page_flow_streams_to_the_asker_only_then_votes(custom_app):
-    asker, stranger = custom_app.test_client(), custom_app.test_client()
-    sign_up(asker, "asker"), sign_up(stranger, "stranger")
+    asker, stranger = logged_in(custom_app, "asker"), logged_in(custom_app, "stranger")
     mine = socketio.test_client(custom_app, flask_test_client=asker)
     theirs = socketio.test_client(custom_app, flask_test_client=stranger)
     csrf = csrf_token(asker, "/")
@@ -198,8 +204,7 @@ def test_a_failing_backend_gives_a_clear_error_and_no_battle(broken_app):
 
 
 def test_a_failing_backend_on_the_page_reports_through_the_socket(broken_app):
-    asker = broken_app.test_client()
-    sign_up(asker, "asker")
+    asker = logged_in(broken_app, "asker")
     socket = socketio.test_client(broken_app, flask_test_client=asker)
     before = rows(broken_app)
     reply = asker.post(
@@ -239,17 +244,26 @@ def test_a_community_without_two_live_models_says_so(custom_app):
 
 def test_admins_see_the_catalogue_and_can_take_a_model_out(custom_app):
     runner = custom_app.test_cli_runner()
-    runner.invoke(
+    created = runner.invoke(
         args=["arena", "create-user", "root", "--password", "correct horse", "--role", "admin"]
     )
-    admin, user = custom_app.test_client(), custom_app.test_client()
-    sign_up(user, "plain")
+    assert created.exit_code == 0 and "Created admin 'root'" in created.output, created.output
+    admin, user = custom_app.test_client(), logged_in(custom_app, "plain")
     assert user.get("/admin/models").status_code == 403
     csrf = csrf_token(admin, "/login")
-    admin.post("/login", data={"username": "root", "password": "correct horse", "csrf_token": csrf})
+    login = admin.post(
+        "/login", data={"username": "root", "password": "correct horse", "csrf_token": csrf}
+    )
+    assert login.status_code == 302, login.get_data(as_text=True)
     page = admin.get("/admin/models").get_data(as_text=True)
     assert "Smol Concise" in page and "smollm2-135m" in page
-    admin.post("/admin/models/smol-teacher/active", data={"csrf_token": csrf_token(admin, "/")})
+    taken_out = admin.post(
+        "/admin/models/smol-teacher/active", data={"csrf_token": csrf_token(admin, "/")}
+    )
+    assert taken_out.status_code == 302
+    with custom_app.app_context():
+        active = select(LanguageModel.is_active).where(LanguageModel.slug == "smol-teacher")
+        assert db.session.scalar(active) is False
     api = api_client_for(custom_app, "asker")
     reply = api.post("/api/v1/battles", json={"prompt": "Hi", "community": "general"})
     assert reply.status_code == 404  # one live model left in general

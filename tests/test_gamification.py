@@ -1,8 +1,10 @@
 """Points, consensus, streaks, badges and their replay, on hand-computed histories."""
 
 import dataclasses
+import re
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import pytest
 from sqlalchemy import func, select
@@ -11,7 +13,7 @@ from arena.extensions import db
 from arena.game import badges, points
 from arena.game.consensus import consensus_outcome
 from arena.game.people import rank_for
-from arena.game.rules import BADGE_KINDS, BadgeRule, default_rules
+from arena.game.rules import BADGE_KINDS, TIERS, BadgeRule, default_rules
 from arena.models import (
     Battle,
     LanguageModel,
@@ -112,11 +114,42 @@ def test_ranks_follow_points():
     assert rank_for(10**6, rules)[1] is None
 
 
-def test_at_least_twenty_badges_of_every_kind_ship():
+# What seeds/gamification/badges.json promises per kind: the tiers it ships and how many badges.
+SHIPPED_BADGES = {
+    "first": ({"bronze"}, 5),  # one per action: vote, tie, both bad, chat shared, audit
+    "volume": ({"bronze", "silver", "gold"}, 6),
+    "streak": ({"bronze", "silver", "gold"}, 3),
+    "quality": ({"bronze", "silver", "gold"}, 3),
+    "discovery": ({"bronze", "silver", "gold"}, 3),
+    "community": ({"gold"}, 1),
+}
+
+
+def test_shipped_badges_cover_every_kind_and_add_up_to_what_the_readme_says():
     rules = default_rules()
-    assert len(rules.badges) >= 20
-    assert {b.kind for b in rules.badges} == set(BADGE_KINDS)
-    assert {b.tier for b in rules.badges} == {"bronze", "silver", "gold"}
+    assert set(SHIPPED_BADGES) == set(BADGE_KINDS)
+    assert len({b.slug for b in rules.badges}) == len(rules.badges) >= 20
+    readme = (Path(__file__).resolve().parent.parent / "README.md").read_text(encoding="utf-8")
+    assert set(re.findall(r"\b(\d+) badges\b", readme)) == {str(len(rules.badges))}
+
+
+@pytest.mark.parametrize("kind", sorted(SHIPPED_BADGES))
+def test_each_kind_ships_its_tiers_in_rising_order(kind):
+    tiers, count = SHIPPED_BADGES[kind]
+    shipped = [b for b in default_rules().badges if b.kind == kind]
+    assert ({b.tier for b in shipped}, len(shipped)) == (tiers, count)
+    # Within one criterion (an action, or none), a higher tier never asks for less.
+    threshold = {"volume": "count", "streak": "days", "quality": "rate", "discovery": "count"}
+    if kind in threshold:
+        by_action = {}
+        for badge in shipped:
+            by_action.setdefault(badge.params.get("action"), []).append(badge)
+        for ladder in by_action.values():
+            ladder.sort(key=lambda b: (TIERS.index(b.tier), b.params[threshold[kind]]))
+            needs = [b.params[threshold[kind]] for b in ladder]
+            assert needs == sorted(needs) and len(set(needs)) == len(needs), ladder
+    if kind == "first":
+        assert len({b.params["action"] for b in shipped}) == count  # one badge per action
 
 
 # -- histories ---------------------------------------------------------------------------------

@@ -1,7 +1,6 @@
 """Pair selection: fair exposure across models, no repeated battle while unseen ones remain."""
 
 import random
-from collections import Counter
 from itertools import combinations
 
 import pytest
@@ -9,7 +8,7 @@ from sqlalchemy import func, select
 
 from arena.core.errors import Conflict, NothingToServe
 from arena.extensions import db
-from arena.models import Community, Exposure, LanguageModel, Vote
+from arena.models import Battle, Community, Exposure, Vote
 from arena.voting import pairing
 from tests.factories import cast, make_voter, make_world, serve
 
@@ -66,18 +65,35 @@ def test_served_but_unjudged_pairs_come_back_last_and_count_once(app):
 
 def test_inactive_models_are_not_served(app):
     with app.app_context():
-        world = make_world(db.session, models=3, prompts=3)
+        world = make_world(db.session, models=4, prompts=3)
+        retired, *active = (model.id for model in world["models"])
         world["models"][0].is_active = False
         db.session.commit()
-        pair_models = Counter()
-        for _ in range(20):
-            pair = pairing.choose_pair(db.session, community_id(), 1, random.Random(1))
-            pair_models.update(pair.model_ids)
-        assert world["models"][0].id not in pair_models
+        rng = random.Random(1)  # one seeded generator for all draws: reproducible, not constant
+        pairs = {
+            frozenset(pairing.choose_pair(db.session, community_id(), 1, rng).model_ids)
+            for _ in range(30)
+        }
+        # The draws explore every pair of the active models, and never reach the retired one.
+        assert pairs == {frozenset(pair) for pair in combinations(active, 2)}
+        assert retired not in set().union(*pairs)
 
 
-def test_a_community_with_one_model_has_nothing_to_serve(app):
+@pytest.mark.parametrize(
+    ("models", "retired"),
+    [(1, 0), (2, 1)],
+    ids=["one model", "two models, one retired"],
+)
+def test_fewer_than_two_active_models_have_nothing_to_serve(app, models, retired):
     with app.app_context():
-        make_world(db.session, models=1, prompts=2)
-        assert pairing.choose_pair(db.session, community_id(), 1) is None
-        assert db.session.scalar(select(LanguageModel.id)) is not None
+        world = make_world(db.session, models=models, prompts=2)
+        for model in world["models"][:retired]:
+            model.is_active = False
+        db.session.commit()
+        voter, _ = make_voter(db.session)
+        assert pairing.choose_pair(db.session, community_id(), voter.id) is None
+        with pytest.raises(NothingToServe, match="fewer than two models"):
+            serve(db.session, voter.id, "general")
+        # Refusing wrote nothing: no battle, no exposure.
+        assert db.session.scalar(select(func.count(Battle.id))) == 0
+        assert db.session.scalar(select(func.count(Exposure.id))) == 0

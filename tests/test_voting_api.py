@@ -1,6 +1,7 @@
 """The JSON API's voting contract, its errors, and that errors change nothing."""
 
 import pytest
+import trueskill
 from sqlalchemy import func, select
 
 from arena.extensions import db
@@ -34,9 +35,16 @@ def test_battle_then_vote_reveals_models_and_updates_the_leaderboard(any_app, an
     assert [row["model"] for row in board["models"]] == [body["models"]["a"], body["models"]["b"]]
     top, bottom = board["models"]
     assert set(top) == {"model", "score", "mu", "sigma", "votes", "wins", "losses", "ties"}
-    assert (top["mu"], top["sigma"], top["wins"], top["votes"]) == (29.396, 7.171, 1, 1)
-    assert (bottom["mu"], bottom["losses"]) == (20.604, 1)
-    assert top["score"] == 7.881  # 29.3958 - 3 x 7.1715
+    # The package's own update, with the arena's tau 0 and the default draw probability of a
+    # scope no retune has seen yet.
+    environment = trueskill.TrueSkill(tau=0.0, draw_probability=0.10)
+    winner, loser = trueskill.rate_1vs1(
+        environment.create_rating(), environment.create_rating(), env=environment
+    )
+    expected_top = (round(winner.mu, 3), round(winner.sigma, 3), 1, 1)
+    assert (top["mu"], top["sigma"], top["wins"], top["votes"]) == expected_top
+    assert (bottom["mu"], bottom["losses"]) == (round(loser.mu, 3), 1)
+    assert top["score"] == round(winner.mu - 3 * winner.sigma, 3)
 
 
 def test_battle_in_a_named_community(api):

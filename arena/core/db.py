@@ -4,14 +4,20 @@ Services never commit. The caller that owns a request or a CLI command opens one
 `unit_of_work`, calls services inside it, and publishes their events after it closes.
 """
 
+import os
+import threading
+from collections.abc import Sequence
 from contextlib import contextmanager
 
-from sqlalchemy import event, text
+from sqlalchemy import Table, TextClause, bindparam, event, text
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session, scoped_session
 
 SQLITE_WRITE_OPTION = "arena_sqlite_write"
 UNIT_OF_WORK = "arena_unit_of_work"
+# A unit of work waits this long for the SQLite writer lock of its process (as long as SQLite's
+# own busy timeout lets a connection wait for another process's writer).
+WRITE_LOCK_TIMEOUT = 30.0
 
 
 def configure_engine(engine: Engine) -> None:
@@ -42,30 +48,71 @@ def begin_write(session: Session) -> None:
     A deferred SQLite transaction that reads and then writes fails with SQLITE_BUSY when
     another writer committed in between; BEGIN IMMEDIATE takes the write lock up front.
     PostgreSQL ignores the option and relies on row locks taken by the caller.
+
+    A transaction already open (say, the request's authentication read) goes on into the write
+    on PostgreSQL: under READ COMMITTED every statement sees the latest commits anyway, so
+    ending it would only cost two round trips. SQLite ends it (its snapshot would make the
+    write fail), without expiring what it loaded: those rows were read before any lock anyway,
+    and code that decides on fresh state re-reads it under the write lock (compare-and-set,
+    FOR UPDATE), so reloading them would only cost queries.
     """
     if isinstance(session, scoped_session):
         session = session()
     if session.new or session.dirty or session.deleted:
         raise RuntimeError("begin_write must run before any change is made in the session")
     if session.in_transaction():
-        session.commit()  # ends the read snapshot; nothing is pending
+        if session.get_bind().dialect.name != "sqlite":
+            return
+        expire, session.expire_on_commit = session.expire_on_commit, False
+        try:
+            session.commit()  # ends the read snapshot; nothing is pending
+        finally:
+            session.expire_on_commit = expire
     session.connection(execution_options={SQLITE_WRITE_OPTION: True})
+
+
+_RLock = type(threading.RLock())
+_writer_locks: dict[str, _RLock] = {}
+_writer_locks_guard = threading.Lock()
+
+
+def _sqlite_writer_lock(session: Session) -> _RLock | None:
+    """The lock that queues this process's writers to one SQLite database (None elsewhere).
+
+    Without it every waiting writer sits in SQLite's busy handler, which polls with growing
+    sleeps (up to 100 ms each) and lets a lucky newcomer overtake: the lock hands over at once,
+    in turn. Other processes still meet the busy timeout, set on every connection.
+    """
+    bind = session.get_bind()
+    if bind.dialect.name != "sqlite":
+        return None
+    database = bind.url.database
+    key = os.path.abspath(database) if database and database != ":memory:" else f"{id(bind)}"
+    with _writer_locks_guard:
+        return _writer_locks.setdefault(key, threading.RLock())
 
 
 @contextmanager
 def unit_of_work(session: Session):
     """The one write transaction of a request or command: committed at the end, rolled back on
     any error (the rebuilds included), so a failure never leaves half a change behind."""
-    begin_write(session)
-    session.info[UNIT_OF_WORK] = True
+    lock = _sqlite_writer_lock(session)
+    if lock is not None and not lock.acquire(timeout=WRITE_LOCK_TIMEOUT):
+        raise TimeoutError("the database is busy: no write transaction could start")
     try:
-        yield session
-        session.commit()
-    except BaseException:
-        session.rollback()
-        raise
+        begin_write(session)
+        session.info[UNIT_OF_WORK] = True
+        try:
+            yield session
+            session.commit()
+        except BaseException:
+            session.rollback()
+            raise
+        finally:
+            session.info.pop(UNIT_OF_WORK, None)
     finally:
-        session.info.pop(UNIT_OF_WORK, None)
+        if lock is not None:
+            lock.release()
 
 
 def require_unit_of_work(session: Session) -> None:
@@ -82,3 +129,18 @@ def lock_tables(session: Session, *tables: str) -> None:
     """
     if session.get_bind().dialect.name == "postgresql":
         session.execute(text(f"LOCK TABLE {', '.join(tables)} IN SHARE ROW EXCLUSIVE MODE"))
+
+
+def insert_on_conflict(table: Table, columns: Sequence[str], on_conflict: str) -> TextClause:
+    """`INSERT INTO table (columns) VALUES (...) ON CONFLICT ...`, to build once and execute with
+    one dict (or a list of dicts) of the columns' values.
+
+    The same SQL runs on SQLite and PostgreSQL, and it stays in SQLAlchemy's statement cache:
+    the dialects' own `on_conflict_do_*` inserts have no cache key, so they are compiled again
+    at every execution, which costs more than running them. Parameters keep the columns' types.
+    """
+    names = ", ".join(columns)
+    values = ", ".join(f":{name}" for name in columns)
+    return text(
+        f"INSERT INTO {table.name} ({names}) VALUES ({values}) ON CONFLICT {on_conflict}"
+    ).bindparams(*(bindparam(name, type_=table.c[name].type) for name in columns))

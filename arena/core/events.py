@@ -24,17 +24,21 @@ class Event:
 
 
 @dataclass(frozen=True)
-class LeaderboardChanged(Event):
-    wire_name = "leaderboard_changed"
+class ScopedEvent(Event):
+    """Something changed on the boards of these scopes ("overall" or community slugs)."""
+
     audience = SCOPED
     scopes: list[str] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
-class PeopleChanged(Event):
+class LeaderboardChanged(ScopedEvent):
+    wire_name = "leaderboard_changed"
+
+
+@dataclass(frozen=True)
+class PeopleChanged(ScopedEvent):
     wire_name = "people_changed"
-    audience = SCOPED
-    scopes: list[str] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -69,30 +73,28 @@ class Activity(Event):
 
 
 @dataclass(frozen=True)
-class CustomChunk(Event):
-    """A piece of a live answer for its asker only: token, side and text, never a model."""
+class CustomEvent(Event):
+    """The live answers of a custom battle, for its asker only: never a model's identity."""
 
-    wire_name = "custom_chunk"
     audience = PRIVATE
     user_id: int
     token: str
+
+
+@dataclass(frozen=True)
+class CustomChunk(CustomEvent):
+    wire_name = "custom_chunk"
     side: str
     text: str
 
 
 @dataclass(frozen=True)
-class CustomReady(Event):
+class CustomReady(CustomEvent):
     wire_name = "custom_ready"
-    audience = PRIVATE
-    user_id: int
-    token: str
     url: str
 
 
 @dataclass(frozen=True)
-class CustomFailed(Event):
+class CustomFailed(CustomEvent):
     wire_name = "custom_failed"
-    audience = PRIVATE
-    user_id: int
-    token: str
     message: str

@@ -4,9 +4,10 @@ Everything here depends only on facts up to the vote (ids <= the vote's, its cre
 "now"), so replaying the vote log reproduces the ledger and the badges exactly.
 """
 
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import delete, exists, func, or_, select
+from sqlalchemy import bindparam, delete, exists, func, or_, select
 from sqlalchemy.orm import Session
 
 from arena.core.clock import as_utc
@@ -29,36 +30,78 @@ from arena.models.chats import SharedChat
 VOTE_REASONS = ("vote", "vote_agrees", "discovery")
 
 
-def _newly_discovered(session: Session, vote: Vote, rules: Rules, at: datetime) -> list[int]:
-    """Models that receive their first vote ever here and were added recently."""
+@dataclass(frozen=True)
+class CommunityRef:
+    """What the awards need of a community: its id and slug (a Community row will do too)."""
+
+    id: int
+    slug: str
+
+
+_votes, _models = Vote.__table__, LanguageModel.__table__
+# Built once, with bound parameters (voting/battles.py): whether a model (or either of two) has
+# a vote before this one, and when models were added.
+_EARLIER_VOTE = [
+    exists().where(
+        or_(_votes.c.model_a_id == model, _votes.c.model_b_id == model),
+        _votes.c.id < bindparam("vote_id"),
+    )
+    for model in (bindparam("first"), bindparam("second"))
+]
+_VOTED_BEFORE = {1: select(_EARLIER_VOTE[0]), 2: select(*_EARLIER_VOTE)}
+_ADDED = select(_models.c.id, _models.c.created_at).where(
+    _models.c.id.in_(bindparam("model_ids", expanding=True))
+)
+
+
+def _newly_discovered(
+    session: Session,
+    vote: Vote,
+    rules: Rules,
+    at: datetime,
+    created: dict[int, datetime] | None = None,
+) -> list[int]:
+    """Models that receive their first vote ever here and were added recently.
+
+    `created` holds the models' creation times when the caller has them already."""
     window_start = at - timedelta(days=rules.discovery_window_days)
-    found = []
-    for model_id in (vote.model_a_id, vote.model_b_id):
-        earlier = session.scalar(
-            select(
-                exists().where(
-                    or_(Vote.model_a_id == model_id, Vote.model_b_id == model_id),
-                    Vote.id < vote.id,
-                )
-            )
-        )
-        created_at = session.scalar(
-            select(LanguageModel.created_at).where(LanguageModel.id == model_id)
-        )
-        if not earlier and as_utc(created_at) >= window_start:
-            found.append(model_id)
-    return found
+    models = (vote.model_a_id, vote.model_b_id)
+    if created is None:
+        created = dict(session.execute(_ADDED, {"model_ids": list(models)}).all())
+    recent = [m for m in models if as_utc(created[m]) >= window_start]
+    if not recent:
+        return []
+    params = dict(zip(("first", "second"), recent, strict=False), vote_id=vote.id)
+    voted = session.execute(_VOTED_BEFORE[len(recent)], params).one()
+    return [model_id for model_id, before in zip(recent, voted, strict=True) if not before]
 
 
-def after_vote(session: Session, vote: Vote, community: Community, rules: Rules) -> list[Event]:
-    """Award what this vote earns; returns domain events to publish after commit."""
+def _voter_inputs(vote: Vote) -> set[str]:
+    """What a vote changes of its voter's badge inputs: the vote counts and the streak."""
+    inputs = {"vote", "streak"}
+    if vote.choice in ("tie", "both_bad"):
+        inputs.add(f"vote_{vote.choice}")
+    return inputs
+
+
+def after_vote(
+    session: Session,
+    vote: Vote,
+    community: Community | CommunityRef,
+    rules: Rules,
+    *,
+    created: dict[int, datetime] | None = None,
+) -> list[Event]:
+    """Award what this vote earns; returns domain events to publish after commit.
+
+    `created` (model id -> creation time) spares a query when the caller has read them."""
     at = as_utc(vote.created_at)
     verdicts = consensus.decide_verdicts(session, vote, rules, at)
     agreeing = [v for v in verdicts if v.agrees]
-    discoveries = _newly_discovered(session, vote, rules, at)
+    discoveries = _newly_discovered(session, vote, rules, at, created)
     recipients = {vote.voter_id} | {v.voter_id for v in agreeing}
-    points.lock_totals(session, recipients, (OVERALL, community.slug))
-    badges.record_streak(session, vote.voter_id, at)
+    totals = points.lock_totals(session, recipients, (OVERALL, community.slug))
+    streak_days = badges.record_streak(session, vote.voter_id, at)
 
     def give(user_id: int, reason: str, ref: tuple[str, int]):
         return points.award(
@@ -69,29 +112,55 @@ def after_vote(session: Session, vote: Vote, community: Community, rules: Rules)
             ref=ref,
             at=at,
             community=(community.id, community.slug),
+            totals=totals,
         )
 
     awards = [give(vote.voter_id, "vote", ("vote", vote.id))]
     awards += [give(v.voter_id, "vote_agrees", ("vote", v.vote_id)) for v in agreeing]
-    awards += [give(vote.voter_id, "discovery", ("model", m)) for m in discoveries]
-    session.flush()
+    discovered = [give(vote.voter_id, "discovery", ("model", m)) for m in discoveries]
+    awards += discovered
+    if verdicts:
+        session.flush()  # the verdicts, before badges count them
+    # Each badge is evaluated when the fact its criterion reads changes (badges.criterion_input):
+    # the voter's vote counts and streak; discoveries when one was awarded; the agreement rate
+    # of everyone whose vote got a verdict.
+    changed: dict[int, set[str]] = {v.voter_id: {"verdicts"} for v in verdicts}
+    changed.setdefault(vote.voter_id, set()).update(_voter_inputs(vote))
+    if any(discovered):
+        changed[vote.voter_id].add("discoveries")
     badge_awards = []
-    for user_id in sorted(recipients | {v.voter_id for v in verdicts}):
-        badge_awards += badges.award_activity_badges(session, rules, user_id, vote.id, at)
+    for user_id in sorted(changed):
+        badge_awards += badges.award_activity_badges(
+            session,
+            rules,
+            user_id,
+            vote.id,
+            at,
+            changed[user_id],
+            streak_days if user_id == vote.voter_id else None,
+        )
     badge_awards += badges.award_weekly_champion(session, rules, community, at)
-    return award_events(session, [a for a in awards if a], badge_awards, community.slug, at)
+    return award_events(session, [a for a in awards if a], badge_awards, community.slug, at, totals)
 
 
-def award_events(session, point_awards, badge_awards, community_slug: str, at) -> list[Event]:
-    """Events for awards made in a transaction, to publish once it has committed."""
+def award_events(
+    session, point_awards, badge_awards, community_slug: str, at, totals=None
+) -> list[Event]:
+    """Events for awards made in a transaction, to publish once it has committed.
+
+    `totals` (from `points.lock_totals`, kept up to date by the awards) spares summing them."""
     events = []
     for user_id in sorted({award.user_id for award in point_awards}):
         delta = sum(a.amount for a in point_awards if a.user_id == user_id)
-        totals = {
-            "points": points.total_points(session, user_id),
-            "points_this_week": points.points_this_week(session, user_id, at),
-        }
-        events.append(PointsChanged(user_id=user_id, delta=delta, **totals))
+        held = totals.overall(user_id) if totals is not None else None
+        events.append(
+            PointsChanged(
+                user_id=user_id,
+                delta=delta,
+                points=points.total_points(session, user_id) if held is None else held,
+                points_this_week=points.points_this_week(session, user_id, at),
+            )
+        )
     for award in badge_awards:
         rule = award.rule
         events.append(

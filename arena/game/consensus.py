@@ -3,7 +3,7 @@
 from collections import Counter
 from datetime import datetime
 
-from sqlalchemy import and_, or_, select
+from sqlalchemy import and_, bindparam, or_, select
 from sqlalchemy.orm import Session
 
 from arena.game.rules import Rules
@@ -27,18 +27,33 @@ def consensus_outcome(outcomes: list[str], min_votes: int, majority: float) -> s
     return leader if count > majority * len(outcomes) else None
 
 
+_votes, _verdicts = Vote.__table__, VoteVerdict.__table__
+# Built once, with bound parameters (voting/battles.py).
+_PAIR_VOTES = select(
+    _votes.c.id, _votes.c.voter_id, _votes.c.model_a_id, _votes.c.model_b_id, _votes.c.choice
+).where(
+    _votes.c.prompt_id == bindparam("prompt_id"),
+    _votes.c.id <= bindparam("vote_id"),
+    or_(
+        and_(_votes.c.model_a_id == bindparam("a"), _votes.c.model_b_id == bindparam("b")),
+        and_(_votes.c.model_a_id == bindparam("b"), _votes.c.model_b_id == bindparam("a")),
+    ),
+)
+_DECIDED = select(_verdicts.c.vote_id).where(
+    _verdicts.c.vote_id.in_(bindparam("vote_ids", expanding=True))
+)
+
+
 def _pair_votes(session: Session, vote: Vote) -> list[tuple[int, int | None, str]]:
     """(vote id, voter id, outcome) of the votes on this prompt and model pair, up to this vote."""
-    a, b = vote.model_a_id, vote.model_b_id
     rows = session.execute(
-        select(Vote.id, Vote.voter_id, Vote.model_a_id, Vote.model_b_id, Vote.choice).where(
-            Vote.prompt_id == vote.prompt_id,
-            Vote.id <= vote.id,
-            or_(
-                and_(Vote.model_a_id == a, Vote.model_b_id == b),
-                and_(Vote.model_a_id == b, Vote.model_b_id == a),
-            ),
-        )
+        _PAIR_VOTES,
+        {
+            "prompt_id": vote.prompt_id,
+            "vote_id": vote.id,
+            "a": vote.model_a_id,
+            "b": vote.model_b_id,
+        },
     )
     return [(vid, voter, outcome(ma, mb, choice)) for vid, voter, ma, mb, choice in rows]
 
@@ -52,7 +67,8 @@ def decide_verdicts(session: Session, vote: Vote, rules: Rules, at: datetime) ->
     if agreed is None:
         return []
     live = {vote_id: (voter, o) for vote_id, voter, o in votes if voter is not None}
-    decided = set(session.scalars(select(VoteVerdict.vote_id).where(VoteVerdict.vote_id.in_(live))))
+    session.flush()  # verdicts given earlier in this transaction count as decided
+    decided = set(session.scalars(_DECIDED, {"vote_ids": list(live)}))
     verdicts = [
         VoteVerdict(vote_id=vote_id, voter_id=voter, agrees=o == agreed, decided_at=at)
         for vote_id, (voter, o) in sorted(live.items())

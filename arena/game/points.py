@@ -4,11 +4,11 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import func, select, update
+from sqlalchemy import bindparam, func, select, update
 from sqlalchemy.orm import Session
 
 from arena.core.clock import day_start, week_start
-from arena.core.db import lock_tables
+from arena.core.db import insert_on_conflict, lock_tables
 from arena.core.sql import insert_ignoring_conflicts
 from arena.game.rules import BOARDS, Rules
 from arena.models import OVERALL, Community, PointEvent, PointTotal
@@ -22,32 +22,84 @@ class PointAward:
     board: str
 
 
-def lock_totals(session: Session, user_ids: Iterable[int], scopes: Iterable[str]) -> None:
-    """Create and lock the users' total rows (ascending id), serialising their daily caps."""
-    keys = [(u, b, s) for u in sorted(set(user_ids)) for b in BOARDS for s in set(scopes)]
-    insert_ignoring_conflicts(
-        session,
-        PointTotal,
-        [{"user_id": u, "board": b, "scope": s, "points": 0} for u, b, s in keys],
-        conflict_columns=["user_id", "board", "scope"],
-    )
+class LockedTotals:
+    """Some users' total rows, read under their locks: what they hold now, awards included."""
+
+    def __init__(self, points: dict[tuple[int, str, str], int]):
+        self._points = points
+
+    def add(self, user_id: int, board: str, scopes: Iterable[str], amount: int) -> None:
+        for scope in scopes:
+            key = (user_id, board, scope)
+            self._points[key] = self._points.get(key, 0) + amount
+
+    def overall(self, user_id: int) -> int | None:
+        """All-time points over every board (as `total_points`), or None if not locked."""
+        held = [p for (u, _, scope), p in self._points.items() if u == user_id and scope == OVERALL]
+        return sum(held) if held else None
+
+
+def lock_totals(session: Session, user_ids: Iterable[int], scopes: Iterable[str]) -> LockedTotals:
+    """Create and lock the users' total rows (ascending id), serialising their daily caps.
+
+    Returns what the rows hold, so awards made under the lock know the new totals without
+    summing them again. Rows are created (in key order) before any is locked, as ratings are.
+    """
+    users = sorted(set(user_ids))
+    keys = [(u, b, s) for u in users for b in BOARDS for s in sorted(set(scopes))]
     session.execute(
-        select(PointTotal.id)
-        .where(PointTotal.user_id.in_({u for u, _, _ in keys}))
-        .order_by(PointTotal.id)
-        .with_for_update()
-    ).all()
+        _CREATE, [{"user_id": u, "board": b, "scope": s, "points": 0} for u, b, s in keys]
+    )
+    return LockedTotals(_locked_totals(session, users))
+
+
+# The statements of a vote's awards are built once, with bound parameters (voting/battles.py).
+_events, _totals = PointEvent.__table__, PointTotal.__table__
+_LOCK = (
+    select(_totals.c.user_id, _totals.c.board, _totals.c.scope, _totals.c.points)
+    .where(_totals.c.user_id.in_(bindparam("user_ids", expanding=True)))
+    .order_by(_totals.c.id)
+    .with_for_update()
+)
+_CREATE = insert_on_conflict(
+    _totals, ("user_id", "board", "scope", "points"), "(user_id, board, scope) DO NOTHING"
+)
+_EARNED = select(func.coalesce(func.sum(_events.c.amount), 0)).where(
+    _events.c.user_id == bindparam("user_id"),
+    _events.c.reason == bindparam("reason"),
+    _events.c.created_at >= bindparam("start"),
+    _events.c.created_at < bindparam("end"),
+)
+_SINCE = select(func.coalesce(func.sum(_events.c.amount), 0)).where(
+    _events.c.user_id == bindparam("user_id"), _events.c.created_at >= bindparam("since")
+)
+# A ledger entry, once per (user, reason, ref): a second try inserts nothing.
+_RECORD = insert_on_conflict(
+    _events,
+    ("user_id", "amount", "reason", "board", "community_id", "ref_type", "ref_id", "created_at"),
+    "(user_id, reason, ref_type, ref_id) DO NOTHING",
+)
+_ADD = (
+    update(_totals)
+    .where(
+        _totals.c.user_id == bindparam("b_user_id"),
+        _totals.c.board == bindparam("b_board"),
+        _totals.c.scope.in_(bindparam("b_scopes", expanding=True)),
+    )
+    .values(points=_totals.c.points + bindparam("b_amount"))
+)
+
+
+def _locked_totals(session: Session, user_ids: list[int]) -> dict[tuple[int, str, str], int]:
+    rows = session.execute(_LOCK, {"user_ids": user_ids})
+    return {(u, b, s): p for u, b, s, p in rows}
 
 
 def _earned_today(session: Session, user_id: int, reason: str, at: datetime) -> int:
     start = day_start(at)
     return session.scalar(
-        select(func.coalesce(func.sum(PointEvent.amount), 0)).where(
-            PointEvent.user_id == user_id,
-            PointEvent.reason == reason,
-            PointEvent.created_at >= start,
-            PointEvent.created_at < start + timedelta(days=1),
-        )
+        _EARNED,
+        {"user_id": user_id, "reason": reason, "start": start, "end": start + timedelta(days=1)},
     )
 
 
@@ -60,8 +112,10 @@ def award(
     ref: tuple[str, int],
     at: datetime,
     community: tuple[int, str] | None = None,
+    totals: LockedTotals | None = None,
 ) -> PointAward | None:
-    """Add a ledger entry once per (user, reason, ref); caller holds lock_totals for the user."""
+    """Add a ledger entry once per (user, reason, ref); caller holds lock_totals for the user
+    (pass what it returned as `totals` to keep it up to date)."""
     rule = rules.points[reason]
     amount = rule.points
     if rule.daily_cap is not None and amount > 0:
@@ -69,36 +123,24 @@ def award(
         if amount <= 0:
             return None
     community_id, community_slug = community or (None, None)
-    inserted = insert_ignoring_conflicts(
-        session,
-        PointEvent,
-        [
-            {
-                "user_id": user_id,
-                "amount": amount,
-                "reason": reason,
-                "board": rule.board,
-                "community_id": community_id,
-                "ref_type": ref[0],
-                "ref_id": ref[1],
-                "created_at": at,
-            }
-        ],
-        conflict_columns=["user_id", "reason", "ref_type", "ref_id"],
-    )
-    if not inserted:
+    entry = {
+        "user_id": user_id,
+        "amount": amount,
+        "reason": reason,
+        "board": rule.board,
+        "community_id": community_id,
+        "ref_type": ref[0],
+        "ref_id": ref[1],
+        "created_at": at,
+    }
+    if not session.execute(_RECORD, entry).rowcount:
         return None
     scopes = [OVERALL] + ([community_slug] if community_slug else [])
     session.execute(
-        update(PointTotal)
-        .where(
-            PointTotal.user_id == user_id,
-            PointTotal.board == rule.board,
-            PointTotal.scope.in_(scopes),
-        )
-        .values(points=PointTotal.points + amount)
-        .execution_options(synchronize_session=False)
+        _ADD, {"b_user_id": user_id, "b_board": rule.board, "b_scopes": scopes, "b_amount": amount}
     )
+    if totals is not None:
+        totals.add(user_id, rule.board, scopes, amount)
     return PointAward(user_id, reason, amount, rule.board)
 
 
@@ -112,11 +154,7 @@ def total_points(session: Session, user_id: int) -> int:
 
 
 def points_since(session: Session, user_id: int, since: datetime) -> int:
-    return session.scalar(
-        select(func.coalesce(func.sum(PointEvent.amount), 0)).where(
-            PointEvent.user_id == user_id, PointEvent.created_at >= since
-        )
-    )
+    return session.scalar(_SINCE, {"user_id": user_id, "since": since})
 
 
 def points_this_week(session: Session, user_id: int, now: datetime) -> int:

@@ -15,6 +15,7 @@ from arena.models.voting import (
     LanguageModel,
     Prompt,
     Rating,
+    RatingSetting,
     Response,
     Vote,
 )
@@ -37,6 +38,7 @@ __all__ = [
     "PromptShare",
     "PromptUpvote",
     "Rating",
+    "RatingSetting",
     "Response",
     "SharedChat",
     "SharedMessage",

@@ -24,10 +24,14 @@ class PointEvent(Base):
     __table_args__ = (
         UniqueConstraint("user_id", "reason", "ref_type", "ref_id"),
         Index("ix_point_events_created_at", "created_at"),
+        # A vote reads its voter's points of today (daily caps) and of this week: index ranges
+        # of a day or a week, however long the history.
+        Index("ix_point_events_user_id_created_at", "user_id", "created_at"),
+        Index("ix_point_events_user_id_reason_created_at", "user_id", "reason", "created_at"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
     amount: Mapped[int] = mapped_column(Integer)
     reason: Mapped[str] = mapped_column(String(40))
     board: Mapped[str] = mapped_column(String(20))
@@ -68,7 +72,11 @@ class UserBadge(Base):
     """A badge earned once per scope ("" or e.g. "coding:2026-W48" for weekly titles)."""
 
     __tablename__ = "user_badges"
-    __table_args__ = (UniqueConstraint("user_id", "badge", "scope"),)
+    __table_args__ = (
+        UniqueConstraint("user_id", "badge", "scope"),
+        # Every vote asks whether its community's weekly title was given yet.
+        Index("ix_user_badges_badge_scope", "badge", "scope"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)

@@ -45,9 +45,11 @@ class LanguageModel(Base):
 
 class Prompt(Base):
     __tablename__ = "prompts"
+    # Pairing counts a community's active prompts at every serve: from the index alone.
+    __table_args__ = (Index("ix_prompts_community_id_is_active", "community_id", "is_active"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    community_id: Mapped[int] = mapped_column(ForeignKey("communities.id"), index=True)
+    community_id: Mapped[int] = mapped_column(ForeignKey("communities.id"))
     external_id: Mapped[str | None] = mapped_column(String(120), unique=True)
     origin: Mapped[str] = mapped_column(String(40))
     category: Mapped[str] = mapped_column(String(120), default="")
@@ -124,13 +126,16 @@ class Vote(Base):
     __table_args__ = (
         CheckConstraint("choice IN ('a', 'b', 'tie', 'both_bad')", name="valid_choice"),
         CheckConstraint("model_a_id <> model_b_id", name="distinct_models"),
+        # A vote's badges count its voter's votes by choice: from the index alone.
+        Index("ix_votes_voter_id_choice", "voter_id", "choice"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     battle_id: Mapped[int | None] = mapped_column(ForeignKey("battles.id"), unique=True)
-    voter_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), index=True)
+    voter_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     community_id: Mapped[int] = mapped_column(ForeignKey("communities.id"))
-    prompt_id: Mapped[int] = mapped_column(ForeignKey("prompts.id"), index=True)
+    # Imported battles may come without their texts: no prompt then.
+    prompt_id: Mapped[int | None] = mapped_column(ForeignKey("prompts.id"), index=True)
     model_a_id: Mapped[int] = mapped_column(ForeignKey("models.id"), index=True)
     model_b_id: Mapped[int] = mapped_column(ForeignKey("models.id"), index=True)
     choice: Mapped[str] = mapped_column(String(10))
@@ -169,3 +174,12 @@ class Exposure(Base):
     model_id: Mapped[int] = mapped_column(ForeignKey("models.id"))
     community_id: Mapped[int] = mapped_column(ForeignKey("communities.id"))
     battles: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class RatingSetting(Base):
+    """TrueSkill's draw probability of a scope, as tuned from its votes (see rating_settings)."""
+
+    __tablename__ = "rating_settings"
+
+    scope: Mapped[str] = mapped_column(String(40), primary_key=True)
+    draw_probability: Mapped[float] = mapped_column(Float)

@@ -4,18 +4,27 @@ import secrets
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from sqlalchemy import select, update
+from sqlalchemy import bindparam, insert, select, update
 from sqlalchemy.orm import Session
 
 from arena.chats.identity import self_identifies
-from arena.core.communities import find_community
+from arena.core.communities import DEFAULT_COMMUNITY, find_community
 from arena.core.errors import Conflict, InvalidInput, NotFound, NothingToServe
 from arena.core.events import Event, LeaderboardChanged
 from arena.game import awards
 from arena.game.rules import Rules, default_rules
-from arena.models import CHOICES, Battle, LanguageModel, Prompt, Response, Vote, utcnow
+from arena.models import (
+    CHOICES,
+    Battle,
+    Community,
+    LanguageModel,
+    Prompt,
+    Response,
+    Vote,
+    utcnow,
+)
 from arena.models.chats import SharedChat
-from arena.voting import pairing, ratings
+from arena.voting import pairing, rating_settings, ratings
 
 
 @dataclass
@@ -28,6 +37,74 @@ class VoteOutcome:
 
 
 DEFAULT_BATTLE_EXPIRY = timedelta(minutes=30)
+
+# The hot path's statements are built once, with bound parameters: building a statement and its
+# cache key costs more than running it on SQLite. Core tables, so no ORM machinery is involved.
+_battles, _votes, _prompts = Battle.__table__, Vote.__table__, Prompt.__table__
+_responses, _models = Response.__table__, LanguageModel.__table__
+_response_a, _response_b = _responses.alias("response_a"), _responses.alias("response_b")
+_model_a, _model_b = _models.alias("model_a"), _models.alias("model_b")
+_chats, _communities = SharedChat.__table__, Community.__table__
+
+# Everything a vote needs to know about its battle, in one query.
+_BALLOT = (
+    select(
+        _battles.c.id,
+        _battles.c.voter_id,
+        _battles.c.status,
+        _battles.c.community_id,
+        _battles.c.prompt_id,
+        _battles.c.response_a_id,
+        _battles.c.response_b_id,
+        _communities.c.slug.label("community_slug"),
+        _prompts.c.origin,
+        _chats.c.status.label("chat_status"),
+        _model_a.c.id.label("model_a_id"),
+        _model_a.c.name.label("model_a_name"),
+        _model_a.c.created_at.label("model_a_created_at"),
+        _model_b.c.id.label("model_b_id"),
+        _model_b.c.name.label("model_b_name"),
+        _model_b.c.created_at.label("model_b_created_at"),
+    )
+    .join(_communities, _communities.c.id == _battles.c.community_id)
+    .join(_prompts, _prompts.c.id == _battles.c.prompt_id)
+    .outerjoin(_chats, _chats.c.id == _prompts.c.shared_chat_id)
+    .join(_response_a, _response_a.c.id == _battles.c.response_a_id)
+    .join(_model_a, _model_a.c.id == _response_a.c.model_id)
+    .join(_response_b, _response_b.c.id == _battles.c.response_b_id)
+    .join(_model_b, _model_b.c.id == _response_b.c.model_id)
+    .where(_battles.c.token == bindparam("token"))
+)
+# Compare-and-set: of racing votes on one battle, exactly one changes the row.
+_CLAIM = (
+    update(_battles)
+    .where(_battles.c.id == bindparam("battle_id"), _battles.c.status == "open")
+    .values(status="voted", voted_at=bindparam("at"))
+)
+_JUDGED_PAIRS = select(_votes.c.model_a_id, _votes.c.model_b_id).where(
+    _votes.c.voter_id == bindparam("voter_id"), _votes.c.prompt_id == bindparam("prompt_id")
+)
+_INSERT_VOTE = insert(_votes)
+_TEXTS = select(_responses.c.text).where(
+    _responses.c.id.in_(bindparam("response_ids", expanding=True))
+)
+_ACTIVATE_PROMPT = (
+    update(_prompts).where(_prompts.c.id == bindparam("prompt_id")).values(is_active=True)
+)
+_COMMUNITY = select(_communities.c.id, _communities.c.slug, _communities.c.name).where(
+    _communities.c.slug == bindparam("slug")
+)
+_VIEW = (
+    select(
+        _responses.c.id,
+        _responses.c.text,
+        _responses.c.context,
+        _prompts.c.text.label("prompt_text"),
+        _prompts.c.context.label("prompt_context"),
+    )
+    .join(_prompts, _prompts.c.id == _responses.c.prompt_id)
+    .where(_responses.c.id.in_(bindparam("response_ids", expanding=True)))
+)
 
 
 def current_or_new_battle(
@@ -75,7 +152,9 @@ def expire_open_battles(session: Session, voter_id: int | None, cutoff: datetime
 
 def serve_battle(session: Session, voter_id: int, community_slug: str | None = None) -> Battle:
     """Create a battle for this voter; the left/right order is a coin flip the voter can't see."""
-    community = find_community(session, community_slug)
+    community = session.execute(
+        _COMMUNITY, {"slug": community_slug or DEFAULT_COMMUNITY}
+    ).first() or find_community(session, community_slug)  # raises NotFound
     pair = pairing.choose_pair(session, community.id, voter_id)
     if pair is None:
         raise NothingToServe(
@@ -95,7 +174,30 @@ def serve_battle(session: Session, voter_id: int, community_slug: str | None = N
     )
     session.add(battle)
     pairing.record_exposure(session, community.id, pair.model_ids)
+    _keep_view(session, battle, community.slug)
     return battle
+
+
+# What `battle_view` shows of a battle just served, read while serving and kept in a plain
+# attribute: the unit of work's commit expires the row and its relationships, and showing
+# them would otherwise cost five more queries.
+_SERVED_VIEW = "_arena_served_view"
+
+
+def _keep_view(session: Session, battle: Battle, community_slug: str) -> None:
+    sides = [battle.response_a_id, battle.response_b_id]
+    rows = {row.id: row for row in session.execute(_VIEW, {"response_ids": sides})}
+    side_a, side_b = rows[battle.response_a_id], rows[battle.response_b_id]
+    view = {
+        "token": battle.token,
+        "community": community_slug,
+        "prompt": side_a.prompt_text,
+        "context": side_a.prompt_context or [],
+        "responses": {"a": side_a.text, "b": side_b.text},
+    }
+    if side_a.context or side_b.context:
+        view["contexts"] = {"a": side_a.context, "b": side_b.context}
+    setattr(battle, _SERVED_VIEW, view)
 
 
 def battle_for_voter(session: Session, token: str, voter_id: int) -> Battle:
@@ -127,71 +229,80 @@ def cast_vote(
     return outcome
 
 
+def _ballot(session: Session, token: str, voter_id: int):
+    row = session.execute(_BALLOT, {"token": token}).first()
+    if row is None or row.voter_id != voter_id:
+        raise NotFound("No such battle.")
+    return row
+
+
 def _record_vote(session, voter_id, token, choice, at, rules) -> VoteOutcome:
-    battle = battle_for_voter(session, token, voter_id)
-    claimed = session.execute(
-        update(Battle)
-        .where(Battle.id == battle.id, Battle.status == "open")
-        .values(status="voted", voted_at=at)
-        .execution_options(synchronize_session=False)
-    )
+    ballot = _ballot(session, token, voter_id)
+    claimed = session.execute(_CLAIM, {"battle_id": ballot.id, "at": at})
     if claimed.rowcount != 1:
-        if battle.status == "generating":
+        if ballot.status == "generating":
             raise Conflict("Both models are still answering; vote when they have finished.")
-        if battle.status == "skipped":
+        if ballot.status == "skipped":
             raise Conflict("This battle expired unvoted; nothing was recorded. Take a new one.")
         raise Conflict("This battle has already been voted on.")
-    model_a, model_b = _models_of(session, battle)
-    _check_votable(session, battle, voter_id, {model_a.id, model_b.id})
-    if battle.prompt.origin == "custom" and not _names_itself(battle):
-        battle.prompt.is_active = True  # the asker has judged it: now others may too
-    community_slug = battle.community.slug
+    _check_votable(session, ballot, voter_id)
+    if ballot.origin == "custom" and not _names_itself(session, ballot):
+        # The asker has judged it: now others may too.
+        session.execute(_ACTIVATE_PROMPT, {"prompt_id": ballot.prompt_id})
+    community_slug = ballot.community_slug
+    model_ids = (ballot.model_a_id, ballot.model_b_id)
     # Lock ratings before inserting the vote, so vote ids follow the order ratings change in.
-    locked = ratings.lock_ratings(
-        session, (model_a.id, model_b.id), ratings.scopes_for(community_slug)
+    locked = ratings.lock_ratings(session, model_ids, ratings.scopes_for(community_slug))
+    facts = {
+        "battle_id": ballot.id,
+        "voter_id": voter_id,
+        "community_id": ballot.community_id,
+        "prompt_id": ballot.prompt_id,
+        "model_a_id": ballot.model_a_id,
+        "model_b_id": ballot.model_b_id,
+        "choice": choice,
+        "origin": "arena",
+        "created_at": at,
+    }
+    vote_id = session.execute(_INSERT_VOTE, facts).inserted_primary_key[0]
+    # The vote as the awards read it (its row is written; this object stays out of the session).
+    vote = Vote(id=vote_id, **facts)
+    draws = rating_settings.draw_probabilities(session, ratings.scopes_for(community_slug))
+    ratings.apply_vote(locked, vote, community_slug, draws)
+    ratings.save(session, locked)
+    earned = awards.after_vote(
+        session,
+        vote,
+        awards.CommunityRef(ballot.community_id, community_slug),
+        rules,
+        created={
+            ballot.model_a_id: ballot.model_a_created_at,
+            ballot.model_b_id: ballot.model_b_created_at,
+        },
     )
-    vote = Vote(
-        battle_id=battle.id,
-        voter_id=voter_id,
-        community_id=battle.community_id,
-        prompt_id=battle.prompt_id,
-        model_a_id=model_a.id,
-        model_b_id=model_b.id,
-        choice=choice,
-        created_at=at,
-    )
-    session.add(vote)
-    session.flush()
-    ratings.apply_vote(locked, vote, community_slug)
-    earned = awards.after_vote(session, vote, battle.community, rules)
     return VoteOutcome(
         token=token,
         choice=choice,
         community=community_slug,
-        models={"a": model_a.name, "b": model_b.name},
+        models={"a": ballot.model_a_name, "b": ballot.model_b_name},
         events=[LeaderboardChanged(scopes=list(ratings.scopes_for(community_slug))), *earned],
     )
 
 
-def _names_itself(battle: Battle) -> bool:
+def _names_itself(session: Session, ballot) -> bool:
     """A live answer that names its model can never be shown blind to anyone else."""
-    return any(self_identifies(r.text) for r in (battle.response_a, battle.response_b))
+    sides = [ballot.response_a_id, ballot.response_b_id]
+    texts = session.scalars(_TEXTS, {"response_ids": sides})
+    return any(self_identifies(text) for text in texts)
 
 
-def _check_votable(session: Session, battle: Battle, voter_id: int, model_ids: set[int]) -> None:
+def _check_votable(session: Session, ballot, voter_id: int) -> None:
     """Refuse votes on withdrawn pairs and second judgements of a pair by the same voter."""
-    chat_id = battle.prompt.shared_chat_id
-    if (
-        chat_id
-        and session.scalar(select(SharedChat.status).where(SharedChat.id == chat_id)) == "withdrawn"
-    ):
+    if ballot.chat_status == "withdrawn":
         raise Conflict("This pair was withdrawn by its contributor; nothing was recorded.")
-    earlier = session.execute(
-        select(Vote.model_a_id, Vote.model_b_id).where(
-            Vote.voter_id == voter_id, Vote.prompt_id == battle.prompt_id
-        )
-    )
-    if any({a, b} == model_ids for a, b in earlier):
+    judged = session.execute(_JUDGED_PAIRS, {"voter_id": voter_id, "prompt_id": ballot.prompt_id})
+    model_ids = {ballot.model_a_id, ballot.model_b_id}
+    if any({a, b} == model_ids for a, b in judged):
         raise Conflict("You have already judged this pair; nothing was recorded.")
 
 
@@ -217,6 +328,9 @@ def battle_result(session: Session, token: str, voter_id: int) -> tuple[Battle, 
 
 def battle_view(battle: Battle) -> dict:
     """Everything a voter may see before voting: no model name, id or order hint."""
+    served = battle.__dict__.get(_SERVED_VIEW)
+    if served is not None:
+        return dict(served)
     view = {
         "token": battle.token,
         "community": battle.community.slug,

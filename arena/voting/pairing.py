@@ -1,12 +1,14 @@
 """Which two answers a voter sees next: fair exposure per model, no repeats while unseen remain."""
 
 import random
+import secrets
 from dataclasses import dataclass
+from weakref import WeakKeyDictionary
 
-from sqlalchemy import or_, select, update
+from sqlalchemy import and_, bindparam, func, select
 from sqlalchemy.orm import Session
 
-from arena.core.sql import insert_ignoring_conflicts
+from arena.core.db import insert_on_conflict
 from arena.models import Battle, Exposure, LanguageModel, Prompt, Response
 from arena.models.chats import SharedChat
 
@@ -23,21 +25,104 @@ class Pair:
     model_ids: tuple[int, int]
 
 
+# The statements of a serve are built once, with bound parameters (see voting/battles.py).
+_responses, _prompts, _models = Response.__table__, Prompt.__table__, LanguageModel.__table__
+_exposures, _battles, _chats = Exposure.__table__, Battle.__table__, SharedChat.__table__
+
+# The active models, how many battles of the community each was served in (None before the
+# first), and the two marks that tell whether a community's catalogue is still current.
+_STATE = (
+    select(
+        _models.c.id,
+        _exposures.c.battles,
+        select(func.max(_responses.c.id)).scalar_subquery().label("newest_answer"),
+        select(func.count())
+        .where(_prompts.c.community_id == bindparam("community_id"), _prompts.c.is_active.is_(True))
+        .scalar_subquery()
+        .label("active_prompts"),
+    )
+    .outerjoin(
+        _exposures,
+        and_(
+            _exposures.c.model_id == _models.c.id,
+            _exposures.c.community_id == bindparam("community_id"),
+        ),
+    )
+    .where(_models.c.is_active.is_(True))
+)
+# Who answered which active prompt of the community, and who shared the chat it came from.
+_CATALOGUE = (
+    select(_responses.c.model_id, _responses.c.prompt_id, _chats.c.contributor_id)
+    .join(_prompts, _prompts.c.id == _responses.c.prompt_id)
+    .outerjoin(_chats, _chats.c.id == _prompts.c.shared_chat_id)
+    .where(_prompts.c.community_id == bindparam("community_id"), _prompts.c.is_active.is_(True))
+)
+# The answers to some prompts, read fresh: only active prompts count.
+_ANSWERS = (
+    select(_responses.c.prompt_id, _responses.c.model_id, _responses.c.id)
+    .join(_prompts, _prompts.c.id == _responses.c.prompt_id)
+    .where(
+        _responses.c.prompt_id.in_(bindparam("prompt_ids", expanding=True)),
+        _prompts.c.is_active.is_(True),
+    )
+)
+_SERVED = select(_battles.c.response_a_id, _battles.c.response_b_id).where(
+    _battles.c.voter_id == bindparam("voter_id"),
+    _battles.c.prompt_id.in_(bindparam("prompt_ids", expanding=True)),
+)
+_JUDGED = _SERVED.where(_battles.c.status == "voted")
+# One more battle for a model: an upsert, whether its row exists yet or not.
+_EXPOSE = insert_on_conflict(
+    _exposures,
+    ("model_id", "community_id", "battles"),
+    "(model_id, community_id) DO UPDATE SET battles = exposures.battles + 1",
+)
+
+
+@dataclass(frozen=True)
+class _Catalogue:
+    """Which active prompts of a community each model answered, with the contributor of the
+    chat a prompt was mined from (None for others), as of the marks."""
+
+    marks: tuple
+    prompts_of: dict[int, list[tuple[int, int | None]]]
+
+
+# The catalogue is most of the reading of a pairing decision (every answer of the community),
+# so each process keeps it per database and community while the marks read at every serve
+# stay the same: the newest answer id (new answers come with new prompts) and the number of
+# active prompts of the community (withdrawals, custom prompts joining the queue). What decides
+# is read fresh at every serve: which models are active and which prompts are, so a catalogue
+# that missed a change can only make pairing look at a prompt in vain, or overlook a new one
+# until the next change of a mark; it never serves an inactive model or prompt.
+_catalogues: WeakKeyDictionary = WeakKeyDictionary()
+
+
+def _catalogue(session: Session, community_id: int, marks: tuple) -> _Catalogue:
+    known = _catalogues.setdefault(session.get_bind(), {})
+    catalogue = known.get(community_id)
+    if catalogue is None or catalogue.marks != marks:
+        prompts_of: dict[int, list[tuple[int, int | None]]] = {}
+        rows = session.execute(_CATALOGUE, {"community_id": community_id})
+        for model_id, prompt_id, contributor_id in rows:
+            prompts_of.setdefault(model_id, []).append((prompt_id, contributor_id))
+        catalogue = known[community_id] = _Catalogue(marks, prompts_of)
+    return catalogue
+
+
+def _state(session: Session, community_id: int) -> tuple[dict[int, int], _Catalogue]:
+    """{model id: battles served in the community} of the models pairing may choose (active,
+    with an answer to an active prompt of the community), and the community's catalogue."""
+    rows = session.execute(_STATE, {"community_id": community_id}).all()
+    marks = (rows[0].newest_answer, rows[0].active_prompts) if rows else (None, None)
+    catalogue = _catalogue(session, community_id, marks)
+    exposure = {row.id: row.battles or 0 for row in rows if row.id in catalogue.prompts_of}
+    return exposure, catalogue
+
+
 def community_model_ids(session: Session, community_id: int) -> list[int]:
     """Active models with at least one answer in the community."""
-    return list(
-        session.scalars(
-            select(Response.model_id)
-            .join(Prompt, Prompt.id == Response.prompt_id)
-            .join(LanguageModel, LanguageModel.id == Response.model_id)
-            .where(
-                Prompt.community_id == community_id,
-                Prompt.is_active.is_(True),
-                LanguageModel.is_active.is_(True),
-            )
-            .distinct()
-        )
-    )
+    return list(_state(session, community_id)[0])
 
 
 def exposure_counts(session: Session, community_id: int) -> dict[int, int]:
@@ -48,17 +133,8 @@ def exposure_counts(session: Session, community_id: int) -> dict[int, int]:
 
 
 def record_exposure(session: Session, community_id: int, model_ids: tuple[int, int]) -> None:
-    insert_ignoring_conflicts(
-        session,
-        Exposure,
-        [{"model_id": m, "community_id": community_id, "battles": 0} for m in model_ids],
-        conflict_columns=["model_id", "community_id"],
-    )
-    session.execute(
-        update(Exposure)
-        .where(Exposure.community_id == community_id, Exposure.model_id.in_(model_ids))
-        .values(battles=Exposure.battles + 1)
-    )
+    rows = [{"model_id": m, "community_id": community_id, "battles": 1} for m in sorted(model_ids)]
+    session.execute(_EXPOSE, rows)
 
 
 @dataclass
@@ -70,6 +146,7 @@ class _Pool:
     active: set[int]
     exposure: dict[int, int]
     rng: random.Random
+    catalogue: _Catalogue
 
 
 def choose_pair(
@@ -78,17 +155,14 @@ def choose_pair(
     """Pick the least-served model, then its least-served opponent on a prompt the voter has
     not been served with that pairing; failing that, one they were served but never judged.
     None when the voter has judged every pair (or the community has fewer than two models)."""
-    model_ids = community_model_ids(session, community_id)
-    if len(model_ids) < 2:
+    exposure, catalogue = _state(session, community_id)
+    if len(exposure) < 2:
         return None
-    pool = _Pool(
-        community_id,
-        voter_id,
-        set(model_ids),
-        exposure_counts(session, community_id),
-        rng or random.SystemRandom(),
-    )
-    by_need = sorted(model_ids, key=lambda m: (pool.exposure.get(m, 0), pool.rng.random()))
+    # Tie-breaks need no secrecy, only fairness: one seed from the OS per serve, not a system
+    # call for each of the dozens of draws.
+    rng = rng or random.Random(secrets.randbits(64))
+    pool = _Pool(community_id, voter_id, set(exposure), exposure, rng, catalogue)
+    by_need = sorted(exposure, key=lambda m: (exposure[m], pool.rng.random()))
     for unvoted_only in (False, True):
         for model_id in by_need:
             pair = _pair_for_model(session, pool, model_id, unvoted_only)
@@ -98,20 +172,12 @@ def choose_pair(
 
 
 def _pair_for_model(session, pool: _Pool, model_id: int, unvoted_only=False) -> Pair | None:
-    prompt_ids = list(
-        session.scalars(
-            select(Response.prompt_id)
-            .join(Prompt, Prompt.id == Response.prompt_id)
-            .outerjoin(SharedChat, SharedChat.id == Prompt.shared_chat_id)
-            .where(
-                Response.model_id == model_id,
-                Prompt.community_id == pool.community_id,
-                Prompt.is_active.is_(True),
-                # Double blind: nobody judges pairs from a chat they shared themselves.
-                or_(SharedChat.id.is_(None), SharedChat.contributor_id != pool.voter_id),
-            )
-        )
-    )
+    # Double blind: nobody judges pairs from a chat they shared themselves.
+    prompt_ids = [
+        prompt_id
+        for prompt_id, contributor_id in pool.catalogue.prompts_of.get(model_id, ())
+        if contributor_id != pool.voter_id
+    ]
     pool.rng.shuffle(prompt_ids)
     for chunk in _growing_chunks(prompt_ids):
         answers = _answers_by_prompt(session, chunk, pool.active)
@@ -138,13 +204,8 @@ def _growing_chunks(items: list) -> list[list]:
 
 def _answers_by_prompt(session, prompt_ids, active_model_ids) -> dict[int, dict[int, int]]:
     """{prompt_id: {model_id: response_id}} for the given prompts and active models."""
-    rows = session.execute(
-        select(Response.prompt_id, Response.model_id, Response.id).where(
-            Response.prompt_id.in_(prompt_ids)
-        )
-    )
     answers: dict[int, dict[int, int]] = {}
-    for prompt_id, model_id, response_id in rows:
+    for prompt_id, model_id, response_id in session.execute(_ANSWERS, {"prompt_ids": prompt_ids}):
         if model_id in active_model_ids:
             answers.setdefault(prompt_id, {})[model_id] = response_id
     return answers
@@ -152,12 +213,9 @@ def _answers_by_prompt(session, prompt_ids, active_model_ids) -> dict[int, dict[
 
 def _seen_pairs(session, voter_id, prompt_ids, voted_only=False) -> set[frozenset[int]]:
     """Pairs the voter was served (or, with voted_only, judged) on these prompts."""
-    query = select(Battle.response_a_id, Battle.response_b_id).where(
-        Battle.voter_id == voter_id, Battle.prompt_id.in_(prompt_ids)
+    rows = session.execute(
+        _JUDGED if voted_only else _SERVED, {"voter_id": voter_id, "prompt_ids": prompt_ids}
     )
-    if voted_only:
-        query = query.where(Battle.status == "voted")
-    rows = session.execute(query)
     return {frozenset(row) for row in rows}
 
 

@@ -1,18 +1,19 @@
 """TrueSkill ratings derived from votes: the live update and the replay share one function."""
 
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 
 import trueskill
-from sqlalchemy import delete, select
+from sqlalchemy import bindparam, delete, insert, select, update
 from sqlalchemy.orm import Session
 
-from arena.core.db import lock_tables
-from arena.core.sql import insert_ignoring_conflicts
+from arena.core.db import insert_on_conflict, lock_tables
 from arena.models import OVERALL, Community, Rating, Vote
+from arena.voting import rating_settings
 
-# Package defaults (mu 25, sigma 25/3, beta 25/6, tau 25/300, draw probability 10 %),
-# held in an explicit environment so nothing depends on trueskill's global state.
+# The starting point of every rating (mu 25, sigma 25/3); tau and the draw probability are
+# this arena's own, per scope (rating_settings), and the update is the closed form of
+# fast_trueskill, equal to the trueskill package's.
 ENVIRONMENT = trueskill.TrueSkill()
 DRAW_CHOICES = ("tie", "both_bad")
 
@@ -33,18 +34,16 @@ def conservative_score(mu: float, sigma: float) -> float:
     return mu - 3 * sigma
 
 
-def update_standings(a, b, choice: str) -> None:
+def update_standings(a, b, choice: str, draw_probability: float) -> None:
     """Apply one vote to two standings (Rating rows or Standing objects) in place."""
     if choice not in ("a", "b", *DRAW_CHOICES):
         raise ValueError(f"unknown choice {choice!r}")
-    rating_a = ENVIRONMENT.create_rating(a.mu, a.sigma)
-    rating_b = ENVIRONMENT.create_rating(b.mu, b.sigma)
+    rate = rating_settings.rater(draw_probability).rate
     if choice == "b":
-        new_b, new_a = trueskill.rate_1vs1(rating_b, rating_a, env=ENVIRONMENT)
+        (b.mu, b.sigma), (a.mu, a.sigma) = rate((b.mu, b.sigma), (a.mu, a.sigma))
     else:
         drawn = choice in DRAW_CHOICES
-        new_a, new_b = trueskill.rate_1vs1(rating_a, rating_b, drawn=drawn, env=ENVIRONMENT)
-    a.mu, a.sigma, b.mu, b.sigma = new_a.mu, new_a.sigma, new_b.mu, new_b.sigma
+        (a.mu, a.sigma), (b.mu, b.sigma) = rate((a.mu, a.sigma), (b.mu, b.sigma), drawn)
     for standing in (a, b):
         standing.votes += 1
     if choice == "a":
@@ -59,62 +58,129 @@ def scopes_for(community_slug: str) -> tuple[str, str]:
     return (OVERALL, community_slug)
 
 
-def lock_ratings(session: Session, model_ids: Iterable[int], scopes: Iterable[str]) -> dict:
+@dataclass
+class LockedRating(Standing):
+    """A rating row read under its lock, to update in memory and write back with `save`."""
+
+    id: int = 0
+
+
+STANDING_FIELDS = tuple(f.name for f in fields(Standing))
+_ratings = Rating.__table__
+# Built once, with bound parameters (see voting/battles.py): some models' rows, locked.
+_LOCK = (
+    select(_ratings.c.id, _ratings.c.model_id, _ratings.c.scope)
+    .add_columns(*(_ratings.c[name] for name in STANDING_FIELDS))
+    .where(
+        _ratings.c.model_id.in_(bindparam("model_ids", expanding=True)),
+        _ratings.c.scope.in_(bindparam("scopes", expanding=True)),
+    )
+    .order_by(_ratings.c.id)
+    .with_for_update()
+)
+_CREATE = insert_on_conflict(
+    _ratings, ("model_id", "scope", *STANDING_FIELDS), "(model_id, scope) DO NOTHING"
+)
+_SAVE = (
+    update(_ratings)
+    .where(_ratings.c.id == bindparam("row_id"))
+    .values({name: bindparam(f"new_{name}") for name in STANDING_FIELDS})
+)
+
+
+def lock_ratings(
+    session: Session, model_ids: Iterable[int], scopes: Iterable[str]
+) -> dict[tuple[int, str], LockedRating]:
     """Create missing rows, then lock all of them in ascending id order (PostgreSQL).
 
     Every vote locks its rows in the same order, so two votes on overlapping models queue
-    instead of deadlocking; SQLite is already serialised by BEGIN IMMEDIATE.
+    instead of deadlocking; SQLite is already serialised by BEGIN IMMEDIATE. The rows are
+    created before any is locked (in key order): a vote that held a lock while waiting for
+    another's new row could close a cycle.
     """
-    keys = [(model_id, scope) for model_id in model_ids for scope in scopes]
-    insert_ignoring_conflicts(
-        session,
-        Rating,
-        [
-            {"model_id": m, "scope": s, "mu": ENVIRONMENT.mu, "sigma": ENVIRONMENT.sigma}
-            for m, s in keys
-        ],
-        conflict_columns=["model_id", "scope"],
+    keys = sorted({(model_id, scope) for model_id in model_ids for scope in scopes})
+    session.execute(
+        _CREATE,
+        [{"model_id": m, "scope": s, **vars(Standing())} for m, s in keys],
     )
-    rows = session.scalars(
-        select(Rating)
-        .where(Rating.model_id.in_({m for m, _ in keys}), Rating.scope.in_({s for _, s in keys}))
-        .order_by(Rating.id)
-        .with_for_update()
-        .execution_options(populate_existing=True)
-    ).all()
-    return {(row.model_id, row.scope): row for row in rows}
+    return _locked_ratings(session, set(keys))
 
 
-def apply_vote(locked: dict, vote: Vote, community_slug: str) -> None:
-    for scope in scopes_for(community_slug):
-        update_standings(
-            locked[vote.model_a_id, scope], locked[vote.model_b_id, scope], vote.choice
+def _locked_ratings(session: Session, keys: set[tuple[int, str]]) -> dict:
+    rows = session.execute(
+        _LOCK,
+        {"model_ids": sorted({m for m, _ in keys}), "scopes": sorted({s for _, s in keys})},
+    )
+    return {
+        (row.model_id, row.scope): LockedRating(
+            id=row.id, **{name: row._mapping[name] for name in STANDING_FIELDS}
         )
+        for row in rows
+        if (row.model_id, row.scope) in keys
+    }
 
 
-def replay(votes: Iterable[tuple[int, int, str, str]]) -> dict[tuple[int, str], Standing]:
+def apply_vote(locked: dict, vote: Vote, community_slug: str, draws: dict[str, float]) -> None:
+    """`draws`: each scope's draw probability (rating_settings.draw_probabilities)."""
+    for scope in scopes_for(community_slug):
+        a, b = locked[vote.model_a_id, scope], locked[vote.model_b_id, scope]
+        update_standings(a, b, vote.choice, draws[scope])
+
+
+def save(session: Session, locked: dict[tuple[int, str], LockedRating]) -> None:
+    """Write locked ratings back, in one statement (an executemany by primary key)."""
+    rows = [
+        {"row_id": rating.id, **{f"new_{name}": getattr(rating, name) for name in STANDING_FIELDS}}
+        for _, rating in sorted(locked.items())
+    ]
+    session.execute(_SAVE, rows)
+
+
+def replay(
+    votes: Iterable[tuple[int, int, str, str]], draws: dict[str, float]
+) -> dict[tuple[int, str], Standing]:
     """Ratings from (model_a_id, model_b_id, choice, community_slug) facts, in vote order."""
     standings: dict[tuple[int, str], Standing] = {}
     for model_a_id, model_b_id, choice, community_slug in votes:
         for scope in scopes_for(community_slug):
             a = standings.setdefault((model_a_id, scope), Standing())
             b = standings.setdefault((model_b_id, scope), Standing())
-            update_standings(a, b, choice)
+            update_standings(a, b, choice, draws[scope])
     return standings
 
 
-def rebuild_ratings(session: Session) -> int:
-    """Replace the ratings table by a replay of the whole vote log; returns the vote count."""
-    lock_tables(session, "votes", "ratings")
+def rebuild_ratings(session: Session, retune: bool = False) -> int:
+    """Replace the ratings table by a replay of the whole vote log; returns the vote count.
+
+    `retune` first sets each scope's draw probability to its observed share of ties."""
+    lock_tables(session, "votes", "ratings", "rating_settings")
+    if retune:
+        rating_settings.retune(session)
+    scopes = [OVERALL, *session.scalars(select(Community.slug))]
+    draws = rating_settings.draw_probabilities(session, scopes)
     rows = session.execute(
         select(Vote.model_a_id, Vote.model_b_id, Vote.choice, Community.slug)
         .join(Community, Community.id == Vote.community_id)
         .order_by(Vote.id)
-    ).all()
-    standings = replay(rows)
-    session.execute(delete(Rating))
-    session.add_all(
-        Rating(model_id=model_id, scope=scope, **vars(standing))
-        for (model_id, scope), standing in sorted(standings.items())
+        .execution_options(yield_per=50_000)
     )
-    return len(rows)
+    count = 0
+
+    def counted():
+        nonlocal count
+        for row in rows:
+            count += 1
+            yield row
+
+    standings = replay(counted(), draws)
+    session.execute(delete(Rating))
+    table = sorted(standings.items())
+    for start in range(0, len(table), 5000):
+        session.execute(
+            insert(Rating),
+            [
+                {"model_id": model_id, "scope": scope, **vars(standing)}
+                for (model_id, scope), standing in table[start : start + 5000]
+            ],
+        )
+    return count

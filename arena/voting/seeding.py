@@ -47,7 +47,7 @@ def seed(
     prompts = _seed_prompts(session, seeds_dir, communities, models, report)
     _seed_votes(session, seeds_dir, prompts, models, report)
     if report.votes:
-        rebuild_ratings(session)
+        rebuild_ratings(session, retune=True)  # draws as these voters give them
     return report
 
 

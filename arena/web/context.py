@@ -3,11 +3,14 @@
 from datetime import timedelta
 
 from flask import current_app, request
+from sqlalchemy.orm import Session
 
 from arena.core import communities
 from arena.custom import battles as custom_battles
 from arena.extensions import db
 from arena.models import Community
+from arena.voting.boards import BoardCache
+from arena.voting.selection import BoardKey
 
 
 def community_from_args() -> Community | None:
@@ -35,3 +38,19 @@ def catalogue():
 
 def moderation():
     return custom_battles.load_moderation(current_app.config["MODERATION_FILE"])
+
+
+def published(community: str | None, *, source="all", style=False, view="board", wait=True):
+    """A cached board (or its history or win-rate matrix) of this app, refitted after votes."""
+    config = current_app.config
+    key = BoardKey(
+        community=community,
+        source=source,
+        rounds=config["BOARD_ROUNDS"],
+        seed=config["BOARD_SEED"],
+        style=style,
+        view=view,
+    )
+    cache = current_app.extensions.setdefault("arena_boards", BoardCache())
+    engine = db.engine
+    return cache.get(db.session, key, lambda: Session(engine), wait=wait)

@@ -36,13 +36,13 @@ class SharingFields(BaseModel):
 
 class ShareChatsBody(SharingFields):
     tags: list[str] | None = Field(None, max_length=sharing.MAX_TAGS, description="Short words")
-    chats: Any = Field(description="The export: Open WebUI JSON, or a list of chats")
+    chats: Any = Field(description="the chat export: Open WebUI JSON, or a list of chats")
 
 
 class ShareChatsForm(SharingFields):
     tags: str | None = Field(None, max_length=400, description="Comma-separated short words")
     file: Any = Field(
-        description="The export file (.json or .jsonl)",
+        description="the chat export file, .json or .jsonl",
         json_schema_extra={"type": "string", "format": "binary"},
     )
 

@@ -36,7 +36,7 @@ def document(session_cookie: str) -> dict:
             "title": "Crowd Arena API",
             "version": "1",
             "description": "Blind LLM battles, votes, leaderboards, people and shared chats. "
-            'Errors are always JSON: {"error": <sentence>, "status": <code>}.',
+            'Every error is JSON: `{"error": "<a sentence>", "status": <HTTP status>}`.',
         },
         "paths": paths,
         "components": {"schemas": schemas, "securitySchemes": _security_schemes(session_cookie)},

@@ -96,27 +96,30 @@ def _required(field: str, location: tuple, schema: type[BaseModel]) -> str:
     return f"{field} is required{hint}."
 
 
+SENTENCES = {
+    "literal_error": "{field} must be one of {choices}.",
+    "string_type": "{field} must be text.",
+    "string_too_long": "{field} is limited to {max_length:,} characters.",
+    "too_long": "{field} allows at most {max_length} items.",
+    "bool_parsing": "{field} must be true or false.",
+    "bool_type": "{field} must be true or false.",
+    "greater_than_equal": "{field} must be at least {ge}.",
+    "less_than_equal": "{field} must be at most {le:,}.",
+    "list_type": "{field} must be a list.",
+    "model_type": "{field} must be an object.",
+}
+
+
 def describe(error: dict, schema: type[BaseModel]) -> str:
     """A sentence for one pydantic error, naming the field as the client spelled it."""
     location, kind, context = error["loc"], error["type"], error.get("ctx", {})
     field = field_name(location)
     if kind == "missing":
         return _required(field, location, schema)
-    if kind == "literal_error" and isinstance(error.get("input"), list | dict):
-        kind = "string_type"  # a list or an object where a word belongs is the wrong type
-    sentences = {
-        "literal_error": lambda: f"{field} must be one of {_choices(context['expected'])}.",
-        "string_type": lambda: f"{field} must be text.",
-        "string_too_long": lambda: f"{field} is limited to {context['max_length']:,} characters.",
-        "too_long": lambda: f"{field} allows at most {context['max_length']} items.",
-        "bool_parsing": lambda: f"{field} must be true or false.",
-        "bool_type": lambda: f"{field} must be true or false.",
-        "greater_than_equal": lambda: f"{field} must be at least {context['ge']}.",
-        "less_than_equal": lambda: f"{field} must be at most {context['le']:,}.",
-        "list_type": lambda: f"{field} must be a list.",
-        "model_type": lambda: f"{field} must be an object.",
-    }
     if kind.startswith("int_"):
         return f"{field} must be a whole number."
-    sentence = sentences.get(kind)
-    return sentence() if sentence else f"{field}: {error['msg']}."
+    if kind == "literal_error" and isinstance(error.get("input"), list | dict):
+        kind = "string_type"  # a list or an object where a word belongs is the wrong type
+    choices = _choices(str(context.get("expected", "")))
+    template = SENTENCES.get(kind, "{field}: {msg}.")
+    return template.format(field=field, msg=error["msg"], choices=choices, **context)

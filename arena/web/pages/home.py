@@ -1,12 +1,13 @@
-"""Public pages: home and the model leaderboard."""
+"""Public pages: home and the model leaderboard (the published Bradley–Terry board)."""
 
-from flask import Blueprint, render_template
+from flask import Blueprint, current_app, render_template, request
 from sqlalchemy import func, select
 
 from arena.extensions import db
 from arena.models import LanguageModel, Prompt, Vote
-from arena.voting.leaderboard import model_leaderboard, with_ranks
-from arena.web.context import all_communities, community_from_args
+from arena.voting import boards
+from arena.voting.selection import SOURCES
+from arena.web.context import all_communities, community_from_args, published
 
 blueprint = Blueprint("pages", __name__)
 
@@ -25,13 +26,27 @@ def index():
 @blueprint.get("/leaderboard")
 def leaderboard():
     community = community_from_args()
-    board = model_leaderboard(db.session, community.slug if community else None)
+    slug = community.slug if community else None
+    source = request.args.get("source", "all")
+    style = request.args.get("style") == "length"
+    board = published(slug, source=source, style=style)
+    rows = boards.bt_leaderboard(board, min_votes=current_app.config["BOARD_MIN_VOTES"])["models"]
     return render_template(
         "leaderboard.html",
-        rows=with_ranks(board["models"]),
+        rows=[row for row in rows if not row["preliminary"]],
+        preliminary=[row for row in rows if row["preliminary"]],
+        rates=published(slug, source=source, view="matrix"),
+        # Scores over time refit the log at several moments: never make the page wait for it.
+        history=published(slug, source=source, view="history", wait=False)
+        or {"moments": [], "scores": {}},
+        position=boards.position_bias(db.session, slug),
         slugs=dict(
             db.session.execute(select(LanguageModel.name, LanguageModel.slug)).tuples().all()
         ),
+        style=style,
+        source=source,
+        sources=SOURCES,
         community=community,
         communities=all_communities(),
+        min_votes=current_app.config["BOARD_MIN_VOTES"],
     )

@@ -1,0 +1,43 @@
+"""Bulk imports of shared chats."""
+
+from pathlib import Path
+
+import click
+
+from arena import realtime
+from arena.chats import sharing
+from arena.chats.formats import parse_chat_file
+from arena.cli import arena_cli, fail_on_domain_error
+from arena.core import accounts
+from arena.core.db import unit_of_work
+from arena.extensions import db
+
+CLI_MAX_BYTES = 256 * 1024 * 1024  # bulk loads may be larger than web uploads
+
+
+@arena_cli.command("import-chats")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False))
+@click.option("--user", "username", required=True, help="The contributor.")
+@click.option("--community", required=True, help="Community slug.")
+@click.option("--licence", type=click.Choice(list(sharing.LICENCES)), default="CC0-1.0")
+@click.option("--tags", default="", help="Comma-separated tags.")
+@fail_on_domain_error
+def import_chats_command(file, username, community, licence, tags):
+    """Scrub and publish a chat export in bulk (whole file or nothing)."""
+    user = accounts.require_user(db.session, username)
+    raw = Path(file).read_bytes()
+    options = sharing.SharingOptions(community, licence, [t for t in tags.split(",") if t.strip()])
+    total = len(parse_chat_file(raw, max_bytes=CLI_MAX_BYTES))
+    bar = click.progressbar(length=total, label="Scrubbing and publishing")
+    with bar, unit_of_work(db.session):
+        result = sharing.publish(
+            db.session, user.id, raw, options, progress=bar.update, max_bytes=CLI_MAX_BYTES
+        )
+    realtime.publish(result.events)
+    published = result.published
+    click.echo(
+        f"Published {len(published)} chats ({sum(c.pairs for c in published)} blind pairs); "
+        f"{len(result.chats) - len(published)} duplicates skipped."
+    )
+    redacted = ", ".join(f"{count} {kind}" for kind, count in sorted(result.redactions().items()))
+    click.echo(f"Redacted: {redacted or 'nothing'}.")

@@ -1,0 +1,213 @@
+"""The published boards: Bradley–Terry fits of a community's votes, cached and refreshed.
+
+A fit reads win/tie counts per model pair with one GROUP BY, so it costs the same for a
+thousand votes or millions. Boards are cached per process and keyed by the newest vote id;
+a vote never waits for a fit (see BoardCache for when a board is refitted).
+"""
+
+import logging
+import math
+import threading
+import time
+from collections.abc import Callable
+from datetime import datetime
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+from threadpoolctl import threadpool_limits
+
+from arena.core.errors import InvalidInput, NotFound
+from arena.models import LanguageModel, Vote
+from arena.voting import bradley_terry, style
+from arena.voting.bradley_terry import Board, PairCounts
+from arena.voting.selection import BoardKey, vote_filter
+
+DEFAULT_MIN_VOTES = 50
+logger = logging.getLogger(__name__)
+HISTORY_POINTS = 8
+REFRESH_SECONDS = 5.0  # at most one refit of a board per this many seconds
+
+
+def pair_counts(session: Session, key: BoardKey, until: datetime | None = None) -> PairCounts:
+    """Wins, losses and ties per model pair (both kinds of tie together), up to `until`."""
+    query = vote_filter(
+        select(Vote.model_a_id, Vote.model_b_id, Vote.choice, func.count()).group_by(
+            Vote.model_a_id, Vote.model_b_id, Vote.choice
+        ),
+        session,
+        key,
+    )
+    if until is not None:
+        query = query.where(Vote.created_at <= until)
+    tallies: dict[tuple[int, int], list[int]] = {}
+    for model_a, model_b, choice, count in session.execute(query):
+        low, high = sorted((model_a, model_b))
+        cell = tallies.setdefault((low, high), [0, 0, 0])
+        if choice in ("tie", "both_bad"):
+            cell[2] += count
+        else:
+            winner = model_a if choice == "a" else model_b
+            cell[0 if winner == low else 1] += count
+    ids = sorted({model for pair in tallies for model in pair})
+    names = dict(session.execute(select(LanguageModel.id, LanguageModel.name)).tuples().all())
+    position = {model: index for index, model in enumerate(ids)}
+    return PairCounts.from_rows(
+        [names[model] for model in ids],
+        [(position[a], position[b], *cell) for (a, b), cell in sorted(tallies.items())],
+    )
+
+
+def fit_board(session: Session, key: BoardKey):
+    """What the key asks for: the board, the scores over time, or the pairwise win rates."""
+    with threadpool_limits(1):  # BLAS threads fight the web server's threads for 2 cores
+        if key.view == "history":
+            return score_history(session, key)
+        counts = pair_counts(session, key)
+        if key.view == "matrix":
+            return win_rates(counts)
+        if key.style:
+            return style.board(session, key, counts)
+        return bradley_terry.board(counts, rounds=key.rounds, seed=key.seed)
+
+
+def score_history(session: Session, key: BoardKey, points: int = HISTORY_POINTS) -> dict:
+    """Scores fitted on the votes up to evenly spaced moments (no bootstrap): how boards moved."""
+    first, last = session.execute(
+        vote_filter(select(func.min(Vote.created_at), func.max(Vote.created_at)), session, key)
+    ).one()
+    if first is None:
+        return {"moments": [], "scores": {}}
+    span = last - first
+    moments = sorted({first + span * (n + 1) / points for n in range(points)})
+    scores: dict[str, list] = {}
+    for number, moment in enumerate(moments):
+        counts = pair_counts(session, key, until=moment)
+        for name, score in zip(counts.models, bradley_terry.fit(counts), strict=True):
+            scores.setdefault(name, [None] * len(moments))[number] = round(float(score), 1)
+    return {"moments": [m.date().isoformat() for m in moments], "scores": scores}
+
+
+def win_rates(counts: PairCounts) -> dict:
+    """Observed share of A's wins over B (ties as half) for every pair that met."""
+    rates: dict[str, dict[str, list]] = {}
+    for a, b, won, lost, tied in zip(
+        counts.first, counts.second, counts.wins, counts.losses, counts.ties, strict=True
+    ):
+        games = won + lost + tied
+        name_a, name_b = counts.models[a], counts.models[b]
+        rates.setdefault(name_a, {})[name_b] = [round((won + tied / 2) / games, 3), int(games)]
+        rates.setdefault(name_b, {})[name_a] = [round((lost + tied / 2) / games, 3), int(games)]
+    return rates
+
+
+def newest_vote_id(session: Session) -> int:
+    return session.scalar(select(func.coalesce(func.max(Vote.id), 0)))
+
+
+class BoardCache:
+    """Per-process boards, each tagged with the newest vote id it has seen.
+
+    After new votes, a board that fitted quickly (a small community) is refitted in the
+    request, so boards follow votes live; a slow one is served as it is while one background
+    thread refits it, at most once per `refresh_seconds`.
+    """
+
+    def __init__(self, refresh_seconds: float = REFRESH_SECONDS, inline_seconds: float = 0.25):
+        self.refresh_seconds, self.inline_seconds = refresh_seconds, inline_seconds
+        self._boards: dict[BoardKey, tuple[int, float, float, object]] = {}
+        self._refreshing: set[BoardKey] = set()
+        self._lock = threading.Lock()
+
+    def get(self, session: Session, key: BoardKey, open_session: Callable, wait: bool = True):
+        """The board; with `wait=False` a board never fitted yet is None while it is fitted."""
+        version = newest_vote_id(session)
+        cached = self._boards.get(key)
+        if cached is None and not wait:
+            self._refresh_in_background(key, open_session)
+            return None
+        if cached is None:
+            return self._fit_and_store(session, key, version)
+        seen, fitted_at, took, board = cached
+        if seen == version:
+            return board
+        if took <= self.inline_seconds:
+            return self._fit_and_store(session, key, version)
+        if time.monotonic() - fitted_at >= self.refresh_seconds:
+            self._refresh_in_background(key, open_session)
+        return board
+
+    def clear(self) -> None:
+        with self._lock:
+            self._boards.clear()
+
+    def _fit_and_store(self, session: Session, key: BoardKey, version: int):
+        started = time.monotonic()
+        board = fit_board(session, key)
+        with self._lock:
+            self._boards[key] = (version, time.monotonic(), time.monotonic() - started, board)
+        return board
+
+    def _refresh_in_background(self, key: BoardKey, open_session: Callable) -> None:
+        with self._lock:
+            if key in self._refreshing:
+                return
+            self._refreshing.add(key)
+
+        def refit():
+            try:
+                with open_session() as session:
+                    self._fit_and_store(session, key, newest_vote_id(session))
+            except Exception:  # noqa: BLE001 - the previous board stays; the next request retries
+                logger.exception("Refitting the board %s failed", key)
+            finally:
+                with self._lock:
+                    self._refreshing.discard(key)
+
+        threading.Thread(target=refit, daemon=True, name="board-refit").start()
+
+
+def position_bias(session: Session, community: str | None = None) -> dict:
+    """How often the left answer wins decisive live votes (a = left on every live vote)."""
+    key = BoardKey(community=community, source="live")
+    query = vote_filter(
+        select(Vote.choice, func.count()).where(Vote.choice.in_(("a", "b"))).group_by(Vote.choice),
+        session,
+        key,
+    )
+    counts = dict(session.execute(query).tuples().all())
+    decisive = counts.get("a", 0) + counts.get("b", 0)
+    return {
+        "decisive_votes": decisive,
+        "left_wins": counts.get("a", 0),
+        "left_win_rate": round(counts.get("a", 0) / decisive, 4) if decisive else None,
+    }
+
+
+def parse_anchor(text: str | None, separator: str) -> tuple[str, float] | None:
+    """ "MODEL<separator>SCORE" (split at the last separator: model names may hold it)."""
+    if not text:
+        return None
+    name, found, score = text.rpartition(separator)
+    try:
+        value = float(score)
+    except ValueError:
+        value = math.nan
+    if not found or not name or not math.isfinite(value) or abs(value) > 1e6:
+        raise InvalidInput(f"anchor must be MODEL{separator}SCORE, e.g. GPT-4{separator}1100")
+    return name, value
+
+
+def bt_leaderboard(board: Board, anchor=None, min_votes: int = DEFAULT_MIN_VOTES) -> dict:
+    """The published board's JSON: best first, intervals, CI-aware ranks, preliminary flags."""
+    if anchor is not None:
+        if anchor[0] not in board.models:
+            raise NotFound(f"There is no model called '{anchor[0]}' on this board.")
+        shift = anchor[1] - float(board.scores[board.models.index(anchor[0])])
+        board = Board(
+            board.models,
+            board.scores + shift,
+            board.lower + shift,
+            board.upper + shift,
+            board.votes,
+        )
+    return {"method": "bt", "models": board.rows(min_votes)}

@@ -1,0 +1,114 @@
+"""Pairing that learns: the pure rule (weights, exploration, exposure bounds, placement boost,
+randomness, settings) and the site's serving through it."""
+
+import json
+from collections import Counter
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from arena.voting.matchmaking import ModelState, Settings, choose, pair_weights
+
+SEEDS_FILE = Path(__file__).resolve().parents[1] / "seeds" / "pairing.json"
+
+
+def ladder(count=8, sigma=1.0, votes=100, battles=100, step=3.0):
+    return [ModelState(25 + step * i, sigma, votes, battles) for i in range(count)]
+
+
+def test_weights_are_symmetric_zero_on_the_diagonal_and_sum_to_one():
+    rng = np.random.default_rng(3)
+    states = [
+        ModelState(rng.normal(25, 5), rng.uniform(0.5, 8), int(v), int(b))
+        for v, b in zip(rng.integers(0, 60, 12), rng.integers(40, 60, 12), strict=True)
+    ]
+    weights = pair_weights(states, Settings())
+    assert np.allclose(weights, weights.T)
+    assert not np.diagonal(weights).any()
+    assert weights.sum() == pytest.approx(1.0)
+    assert (weights >= 0).all()
+
+
+def test_close_uncertain_pairs_weigh_more_than_far_settled_ones():
+    states = [
+        ModelState(25.0, 3.0, 100, 100),
+        ModelState(25.5, 3.0, 100, 100),
+        ModelState(5.0, 0.8, 100, 100),
+        ModelState(45.0, 0.8, 100, 100),
+    ]
+    weights = pair_weights(states, Settings())
+    assert weights[0, 1] > 10 * weights[2, 3]
+
+
+def test_exploration_gives_every_pair_a_chance():
+    far_apart = ladder(sigma=0.5, step=30.0)  # neighbour weights underflow between far models
+    pairs = len(far_apart) * (len(far_apart) - 1)
+    greedy = pair_weights(far_apart, Settings(exploration=0.0))
+    assert (greedy + np.eye(len(far_apart)) < 1e-12).any()
+    exploring = pair_weights(far_apart, Settings(exploration=0.1))
+    off_diagonal = exploring[~np.eye(len(far_apart), dtype=bool)]
+    assert off_diagonal.min() >= 0.1 / pairs * (1 - 1e-9)
+
+
+def test_a_model_under_min_share_plays_next():
+    states = ladder()
+    states[5] = ModelState(states[5].mu, 1.0, 100, 40)  # mean 92.5: share 0.43
+    weights = pair_weights(states, Settings())
+    others = np.delete(np.delete(weights, 5, axis=0), 5, axis=1)
+    assert not others.any()
+    rng = np.random.default_rng(0)
+    assert all(5 in choose(states, Settings(), rng) for _ in range(50))
+
+
+def test_a_model_above_max_share_sits_out():
+    states = ladder()
+    states[2] = ModelState(states[2].mu, 1.0, 100, 200)  # mean 112.5: share 1.78
+    weights = pair_weights(states, Settings())
+    assert not weights[2].any() and not weights[:, 2].any()
+    assert weights.sum() == pytest.approx(1.0)
+
+
+def test_a_new_model_is_boosted():
+    settled = ladder(sigma=2.0, step=0.0)
+    newcomer = [*settled[:-1], ModelState(25.0, 2.0, 3, 100)]
+    share_settled = pair_weights(settled, Settings())[-1].sum()
+    share_new = pair_weights(newcomer, Settings())[-1].sum()
+    assert share_new > 2 * share_settled
+    # Boost 1 is no boost.
+    assert pair_weights(newcomer, Settings(placement_boost=1.0))[-1].sum() == pytest.approx(
+        share_settled
+    )
+
+
+def test_draws_are_random_and_differ_between_seeds():
+    states = ladder(sigma=3.0, step=1.0)
+
+    def draws(seed):
+        rng = np.random.default_rng(seed)
+        return [choose(states, Settings(), rng) for _ in range(30)]
+
+    assert draws(1) != draws(2)
+    assert draws(1) == draws(1)
+    sides = Counter(pair[0] < pair[1] for pair in draws(3) + draws(4))
+    assert sides[True] and sides[False]  # the order within a pair is random too
+
+
+def test_settings_come_from_defaults_and_community_overrides():
+    config = {
+        "default": {"exploration": 0.2, "closeness": 3.0},
+        "communities": {"medical": {"exploration": 0.4}},
+    }
+    assert Settings.from_mapping(config, "medical") == Settings(exploration=0.4, closeness=3.0)
+    assert Settings.from_mapping(config, "coding") == Settings(exploration=0.2, closeness=3.0)
+    assert Settings.from_mapping(None) == Settings()
+    with pytest.raises(ValueError, match="unknown pairing settings: explore"):
+        Settings.from_mapping({"default": {"explore": 0.2}})
+    with pytest.raises(ValueError, match="min_share"):
+        Settings.from_mapping({"communities": {"legal": {"min_share": 1.2}}}, "legal")
+
+
+def test_the_seeded_settings_file_loads_for_every_community():
+    config = json.loads(SEEDS_FILE.read_text())
+    for community in ("general", "coding", "medical", "legal", *config["communities"]):
+        assert isinstance(Settings.from_mapping(config, community), Settings)

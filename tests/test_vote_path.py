@@ -1,0 +1,212 @@
+"""The vote path stays lean: bounded statements, no lazy loads, and what made it lean keeps
+its promises (badges missed by none, pairing never serving what is inactive, the SQLite writer
+lock always handed back). Counts, not timings: they fail on a structural regression."""
+
+import dataclasses
+import threading
+from contextlib import contextmanager
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from sqlalchemy import event, func, select, update
+
+from arena.core import db as units
+from arena.core.db import unit_of_work
+from arena.extensions import db
+from arena.game import badges
+from arena.game.rules import default_rules
+from arena.models import (
+    Battle,
+    Community,
+    LanguageModel,
+    Prompt,
+    Response,
+    UserBadge,
+    VoteVerdict,
+)
+from arena.voting import battles as voting
+from tests.conftest import api_client_for
+from tests.factories import answer_text, cast, make_voter, make_world, serve
+
+# Statements of one serve (battle view included) and one vote, once the voter's and the
+# models' rows exist. They were 18 and about 40 before the vote path was made lean.
+SERVE_STATEMENTS = 10
+VOTE_STATEMENTS = 24
+# The API adds authentication (a token and its user) to each request.
+API_EXTRA = 4
+
+
+@contextmanager
+def recorded(session):
+    """Every SQL statement run in the block, and every ORM load that a lazy relationship or an
+    expired attribute triggered."""
+    statements, lazy = [], []
+
+    def on_statement(_conn, _cursor, statement, _params, _context, _executemany):
+        statements.append(statement)
+
+    def on_orm_execute(state):
+        if state.is_relationship_load or state.is_column_load:
+            lazy.append(str(state.statement))
+
+    engine = session.get_bind()
+    event.listen(engine, "before_cursor_execute", on_statement)
+    event.listen(session, "do_orm_execute", on_orm_execute)
+    try:
+        yield statements, lazy
+    finally:
+        event.remove(engine, "before_cursor_execute", on_statement)
+        event.remove(session, "do_orm_execute", on_orm_execute)
+
+
+def warm_up(session, voter_id: int, rounds: int = 4) -> None:
+    """Votes that create the rating, total and streak rows a steady-state vote finds."""
+    for number in range(rounds):
+        battle = serve(session, voter_id, "general")
+        cast(session, voter_id, battle.token, ("a", "b", "tie", "both_bad")[number])
+
+
+def test_a_serve_and_a_vote_run_few_statements_and_no_lazy_load(any_app, any_world):
+    with any_app.app_context():
+        voter_id = make_voter(db.session)[0].id
+        warm_up(db.session, voter_id)
+        session = db.session()
+        with recorded(session) as (statements, lazy):
+            with unit_of_work(session):
+                battle = voting.serve_battle(session, voter_id, "general")
+            view = voting.battle_view(battle)
+        assert view["token"] and view["responses"]["a"] and lazy == []
+        assert len(statements) <= SERVE_STATEMENTS, statements
+        with recorded(session) as (statements, lazy), unit_of_work(session):
+            outcome = voting.cast_vote(session, voter_id, view["token"], "a")
+        assert outcome.models["a"] and lazy == []
+        assert len(statements) <= VOTE_STATEMENTS, statements
+
+
+def test_the_api_adds_only_authentication_to_the_vote_path(app, world):
+    client = api_client_for(app)
+    for _ in range(4):
+        client.vote(client.battle()["token"])
+    with app.app_context():
+        engine = db.engine
+    statements = []
+
+    def on_statement(_conn, _cursor, statement, *_):
+        statements.append(statement)
+
+    event.listen(engine, "before_cursor_execute", on_statement)
+    try:
+        battle = client.battle()
+        served, statements[:] = len(statements), []
+        assert client.vote(battle["token"]).status_code == 200
+        voted = len(statements)
+    finally:
+        event.remove(engine, "before_cursor_execute", on_statement)
+    assert served <= SERVE_STATEMENTS + API_EXTRA
+    assert voted <= VOTE_STATEMENTS + API_EXTRA
+
+
+def test_evaluating_only_changed_criteria_misses_no_badge(app):
+    """After a history of votes, evaluating every badge of every voter awards nothing more."""
+    defaults = default_rules()
+    reachable = {  # thresholds this short history reaches
+        "streak-7": {"days": 5},
+        "agreement-bronze": {"rate": 0.6, "min_votes": 5},
+    }
+    rules = dataclasses.replace(
+        defaults,
+        badges=[
+            dataclasses.replace(b, params=reachable[b.slug]) if b.slug in reachable else b
+            for b in defaults.badges
+        ],
+    )
+    start = datetime(2026, 11, 2, 12, 0, tzinfo=UTC)
+    last_vote = {}
+    with app.app_context():
+        make_world(db.session, models=3, prompts=2, communities=("general", "daily"))
+        voters = [make_voter(db.session, f"voter{n}")[0].id for n in range(6)]
+        for step in range(30):  # ties, both-bad and a consensus on every pair of general
+            voter, at = voters[step % 5], start + timedelta(days=step // 3, minutes=step)
+            battle = serve(db.session, voter, "general")
+            sides = [db.session.get(Response, battle.response_a_id).model_id]
+            sides.append(db.session.get(Response, battle.response_b_id).model_id)
+            lower = "a" if sides[0] < sides[1] else "b"  # three voters agree on the lower id
+            choice = (lower, lower, "tie", "both_bad", lower)[step % 5]
+            cast(db.session, voter, battle.token, choice, at=at, rules=rules)
+            last_vote[voter] = at
+        for day in range(6):  # one vote a day: a streak of 5 days and more
+            at = start + timedelta(days=day, hours=1)
+            battle = serve(db.session, voters[5], "daily")
+            cast(db.session, voters[5], battle.token, "a", at=at, rules=rules)
+            last_vote[voters[5]] = at
+        earned = set(db.session.scalars(select(UserBadge.badge)))
+        assert earned >= {"first-tie", "first-both-bad", "streak-7", "agreement-bronze"}
+        assert db.session.scalar(select(func.count()).select_from(VoteVerdict)) == 30
+        with unit_of_work(db.session):
+            late = [
+                (award.user_id, award.rule.slug)
+                for user_id, at in last_vote.items()
+                for award in badges.award_activity_badges(db.session, rules, user_id, None, at)
+            ]
+        assert late == []
+
+
+def test_a_model_added_after_serving_began_is_served(app):
+    with app.app_context():
+        make_world(db.session, models=3, prompts=3, communities=("general",))
+        voter, _ = make_voter(db.session)
+        serve(db.session, voter.id, "general")  # pairing has read the community once
+        newcomer = LanguageModel(slug="newcomer", name="Newcomer")
+        db.session.add(newcomer)
+        for prompt in db.session.scalars(select(Prompt)):
+            db.session.add(Response(prompt=prompt, model=newcomer, text=answer_text(prompt.id)))
+        db.session.commit()
+        newcomer_id = newcomer.id
+        served = set()
+        for _ in range(4):
+            battle = serve(db.session, voter.id, "general")
+            served |= {
+                db.session.get(Response, battle.response_a_id).model_id,
+                db.session.get(Response, battle.response_b_id).model_id,
+            }
+        assert newcomer_id in served  # the least served model: never served before
+
+
+def test_pairing_never_serves_a_prompt_deactivated_since_it_last_looked(app):
+    """Withdraw one prompt and let another join the queue: the counts pairing watches stay the
+    same, yet the withdrawn prompt is never served."""
+    with app.app_context():
+        make_world(db.session, models=3, prompts=4, communities=("general",))
+        voter, _ = make_voter(db.session)
+        first, second, *_ = db.session.scalars(select(Prompt.id).order_by(Prompt.id)).all()
+        db.session.execute(update(Prompt).where(Prompt.id == second).values(is_active=False))
+        db.session.commit()
+        serve(db.session, voter.id, "general")
+        db.session.execute(update(Prompt).where(Prompt.id == first).values(is_active=False))
+        db.session.execute(update(Prompt).where(Prompt.id == second).values(is_active=True))
+        db.session.commit()
+        prompts = {serve(db.session, voter.id, "general").prompt_id for _ in range(12)}
+        assert first not in prompts
+        assert prompts  # something else was served
+
+
+def test_a_failed_unit_of_work_hands_the_sqlite_writer_lock_back(app, world, monkeypatch):
+    monkeypatch.setattr(units, "WRITE_LOCK_TIMEOUT", 2.0)
+    with app.app_context(), pytest.raises(RuntimeError, match="boom"), unit_of_work(db.session):
+        db.session.execute(update(Community).values(description="changed"))
+        raise RuntimeError("boom")
+    failures = []
+
+    def other_writer():
+        try:
+            with app.app_context(), unit_of_work(db.session):
+                db.session.execute(select(Battle.id)).all()
+        except Exception as error:  # noqa: BLE001 - reported below
+            failures.append(error)
+
+    thread = threading.Thread(target=other_writer)
+    thread.start()
+    thread.join(timeout=10)
+    assert not thread.is_alive() and failures == []
+    with app.app_context():
+        assert "changed" not in db.session.scalars(select(Community.description)).all()
