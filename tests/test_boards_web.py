@@ -8,9 +8,10 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from arena.core.db import unit_of_work
 from arena.extensions import db
-from arena.models import Rating, RatingSetting, Vote
-from arena.voting import boards
+from arena.models import PairTally, Rating, RatingSetting, Vote
+from arena.voting import boards, ratings
 from arena.voting.selection import BoardKey
 from tests.conftest import build_app
 from tests.factories import cast, make_voter, make_world, serve
@@ -118,3 +119,25 @@ def test_seeding_tunes_each_scopes_draw_probability_to_its_tie_share(seeded_app)
     with seeded_app.app_context():
         after = db.session.execute(select(Rating.model_id, Rating.scope, Rating.mu)).all()
     assert sorted(after) == sorted(before)  # the same votes and settings: the same ratings
+
+
+def tally_rows() -> list[tuple]:
+    columns = (PairTally.community_id, PairTally.live, PairTally.model_low_id)
+    columns += (PairTally.model_high_id, PairTally.low_wins, PairTally.high_wins, PairTally.ties)
+    return sorted(db.session.execute(select(*columns)).tuples().all())
+
+
+def test_pair_tallies_follow_every_vote_and_rebuild_exactly(any_app, any_world):
+    with any_app.app_context():
+        voter, _ = make_voter(db.session)
+        for choice in ("a", "b", "tie", "both_bad", "a", "a"):
+            battle = serve(db.session, voter.id, "general")
+            cast(db.session, voter.id, battle.token, choice)
+        live = tally_rows()
+        assert sum(row[4] + row[5] + row[6] for row in live) == 6
+        assert sum(row[6] for row in live) == 2 and all(row[1] for row in live)
+        with unit_of_work(db.session):
+            ratings.rebuild_ratings(db.session)
+        assert tally_rows() == live
+        counts = boards.pair_counts(db.session, BoardKey(community="general"))
+        assert counts.total == 6 and boards.pair_counts(db.session, BoardKey("coding")).total == 0

@@ -4,7 +4,7 @@ import hashlib
 import re
 import secrets
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 from werkzeug.security import check_password_hash, generate_password_hash
@@ -64,11 +64,16 @@ def create_api_token(session: Session, user: User, label: str = "") -> str:
     return token
 
 
+# Every API request runs this: one statement, built once, that returns the user itself.
+_USER_FOR_TOKEN = (
+    select(User)
+    .join(ApiToken, ApiToken.user_id == User.id)
+    .where(ApiToken.token_hash == bindparam("token_hash"), ApiToken.revoked_at.is_(None))
+)
+
+
 def user_for_token(session: Session, token: str) -> User | None:
-    api_token = session.scalar(
-        select(ApiToken).where(ApiToken.token_hash == _digest(token), ApiToken.revoked_at.is_(None))
-    )
-    return api_token.user if api_token else None
+    return session.scalar(_USER_FOR_TOKEN, {"token_hash": _digest(token)})
 
 
 def revoke_api_token(session: Session, user: User, token_id: int) -> None:

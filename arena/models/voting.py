@@ -183,3 +183,19 @@ class RatingSetting(Base):
 
     scope: Mapped[str] = mapped_column(String(40), primary_key=True)
     draw_probability: Mapped[float] = mapped_column(Float)
+
+
+class PairTally(Base):
+    """Wins and ties of a model pair in a community (lower model id first), live or imported."""
+
+    __tablename__ = "pair_tallies"
+    __table_args__ = (UniqueConstraint("community_id", "live", "model_low_id", "model_high_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    community_id: Mapped[int] = mapped_column(ForeignKey("communities.id"))
+    live: Mapped[bool] = mapped_column(Boolean)
+    model_low_id: Mapped[int] = mapped_column(ForeignKey("models.id"))
+    model_high_id: Mapped[int] = mapped_column(ForeignKey("models.id"))
+    low_wins: Mapped[int] = mapped_column(Integer, default=0)
+    high_wins: Mapped[int] = mapped_column(Integer, default=0)
+    ties: Mapped[int] = mapped_column(Integer, default=0)

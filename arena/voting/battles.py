@@ -24,7 +24,7 @@ from arena.models import (
     utcnow,
 )
 from arena.models.chats import SharedChat
-from arena.voting import pairing, rating_settings, ratings
+from arena.voting import pairing, rating_settings, ratings, tallies
 
 
 @dataclass
@@ -270,6 +270,7 @@ def _record_vote(session, voter_id, token, choice, at, rules) -> VoteOutcome:
     draws = rating_settings.draw_probabilities(session, ratings.scopes_for(community_slug))
     ratings.apply_vote(locked, vote, community_slug, draws)
     ratings.save(session, locked)
+    tallies.record(session, vote)
     earned = awards.after_vote(
         session,
         vote,

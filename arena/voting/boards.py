@@ -16,11 +16,12 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 from threadpoolctl import threadpool_limits
 
+from arena.core.communities import find_community
 from arena.core.errors import InvalidInput, NotFound
-from arena.models import LanguageModel, Vote
+from arena.models import LanguageModel, PairTally, Vote
 from arena.voting import bradley_terry, style
 from arena.voting.bradley_terry import Board, PairCounts
-from arena.voting.selection import BoardKey, vote_filter
+from arena.voting.selection import BoardKey, check_source, vote_filter
 
 DEFAULT_MIN_VOTES = 50
 logger = logging.getLogger(__name__)
@@ -29,16 +30,47 @@ REFRESH_SECONDS = 5.0  # at most one refit of a board per this many seconds
 
 
 def pair_counts(session: Session, key: BoardKey, until: datetime | None = None) -> PairCounts:
-    """Wins, losses and ties per model pair (both kinds of tie together), up to `until`."""
+    """Wins, losses and ties per model pair (both kinds of tie together), up to `until`.
+
+    The whole log is read from the pair tallies kept with every vote; a cut-off in time has to
+    count the votes themselves."""
+    if until is None:
+        rows = session.execute(_tallied(session, key)).all()
+    else:
+        rows = _counted_from_votes(session, key, until)
+    ids = sorted({model for row in rows for model in row[:2]})
+    names = dict(session.execute(select(LanguageModel.id, LanguageModel.name)).tuples().all())
+    position = {model: index for index, model in enumerate(ids)}
+    return PairCounts.from_rows(
+        [names[model] for model in ids],
+        [(position[low], position[high], *cells) for low, high, *cells in rows],
+    )
+
+
+def _tallied(session: Session, key: BoardKey):
+    query = select(
+        PairTally.model_low_id,
+        PairTally.model_high_id,
+        func.sum(PairTally.low_wins),
+        func.sum(PairTally.high_wins),
+        func.sum(PairTally.ties),
+    ).group_by(PairTally.model_low_id, PairTally.model_high_id)
+    if key.community:
+        query = query.where(PairTally.community_id == find_community(session, key.community).id)
+    if key.source != "all":
+        check_source(key.source)
+        query = query.where(PairTally.live.is_(key.source == "live"))
+    return query.order_by(PairTally.model_low_id, PairTally.model_high_id)
+
+
+def _counted_from_votes(session: Session, key: BoardKey, until: datetime) -> list[tuple]:
     query = vote_filter(
         select(Vote.model_a_id, Vote.model_b_id, Vote.choice, func.count()).group_by(
             Vote.model_a_id, Vote.model_b_id, Vote.choice
         ),
         session,
         key,
-    )
-    if until is not None:
-        query = query.where(Vote.created_at <= until)
+    ).where(Vote.created_at <= until)
     tallies: dict[tuple[int, int], list[int]] = {}
     for model_a, model_b, choice, count in session.execute(query):
         low, high = sorted((model_a, model_b))
@@ -48,13 +80,7 @@ def pair_counts(session: Session, key: BoardKey, until: datetime | None = None) 
         else:
             winner = model_a if choice == "a" else model_b
             cell[0 if winner == low else 1] += count
-    ids = sorted({model for pair in tallies for model in pair})
-    names = dict(session.execute(select(LanguageModel.id, LanguageModel.name)).tuples().all())
-    position = {model: index for index, model in enumerate(ids)}
-    return PairCounts.from_rows(
-        [names[model] for model in ids],
-        [(position[a], position[b], *cell) for (a, b), cell in sorted(tallies.items())],
-    )
+    return [(low, high, *cell) for (low, high), cell in sorted(tallies.items())]
 
 
 def fit_board(session: Session, key: BoardKey):

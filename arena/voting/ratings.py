@@ -9,7 +9,7 @@ from sqlalchemy.orm import Session
 
 from arena.core.db import insert_on_conflict, lock_tables
 from arena.models import OVERALL, Community, Rating, Vote
-from arena.voting import rating_settings
+from arena.voting import rating_settings, tallies
 
 # The starting point of every rating (mu 25, sigma 25/3); tau and the draw probability are
 # this arena's own, per scope (rating_settings), and the update is the closed form of
@@ -150,10 +150,11 @@ def replay(
 
 
 def rebuild_ratings(session: Session, retune: bool = False) -> int:
-    """Replace the ratings table by a replay of the whole vote log; returns the vote count.
+    """Replace the ratings (and the pair tallies) by a replay of the vote log; returns the
+    vote count.
 
     `retune` first sets each scope's draw probability to its observed share of ties."""
-    lock_tables(session, "votes", "ratings", "rating_settings")
+    lock_tables(session, "votes", "ratings", "rating_settings", "pair_tallies")
     if retune:
         rating_settings.retune(session)
     scopes = [OVERALL, *session.scalars(select(Community.slug))]
@@ -173,6 +174,7 @@ def rebuild_ratings(session: Session, retune: bool = False) -> int:
             yield row
 
     standings = replay(counted(), draws)
+    tallies.rebuild(session)
     session.execute(delete(Rating))
     table = sorted(standings.items())
     for start in range(0, len(table), 5000):

@@ -28,10 +28,15 @@ def vote_filter(query, session: Session, key: BoardKey):
     """Restrict a query over votes to the ones the board counts."""
     if key.community:
         query = query.where(Vote.community_id == find_community(session, key.community).id)
+    check_source(key.source)
     if key.source == "live":
         query = query.where(Vote.origin == LIVE_ORIGIN)
     elif key.source == "imported":
         query = query.where(Vote.origin != LIVE_ORIGIN)
-    elif key.source != "all":
-        raise InvalidInput(f"source must be one of {', '.join(SOURCES)}.")
     return query
+
+
+def check_source(source: str) -> str:
+    if source not in SOURCES:
+        raise InvalidInput(f"source must be one of {', '.join(SOURCES)}.")
+    return source

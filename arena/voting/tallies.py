@@ -1,0 +1,64 @@
+"""Wins and ties per model pair, kept up to date with every vote: what Bradley–Terry reads.
+
+A board's fit needs only these counts, so keeping them beside the votes lets a board over
+millions of votes be fitted from a few thousand rows. Derived data like the ratings: every
+live vote adds to its pair's row in its own transaction, and `rebuild` recounts them from the
+vote log (bulk imports and `rebuild-ratings` call it).
+"""
+
+from sqlalchemy import case, delete, func, insert, select
+from sqlalchemy.orm import Session
+
+from arena.core.db import insert_on_conflict
+from arena.models import PairTally, Vote
+from arena.voting.selection import LIVE_ORIGIN
+
+_COUNTS = ("low_wins", "high_wins", "ties")
+_ADD = insert_on_conflict(
+    PairTally.__table__,
+    ("community_id", "live", "model_low_id", "model_high_id", *_COUNTS),
+    "(community_id, live, model_low_id, model_high_id) DO UPDATE SET "
+    + ", ".join(f"{name} = pair_tallies.{name} + excluded.{name}" for name in _COUNTS),
+)
+
+
+def record(session: Session, vote) -> None:
+    """Count one live vote (a Vote or anything with its fields)."""
+    low, high = sorted((vote.model_a_id, vote.model_b_id))
+    winner = {"a": vote.model_a_id, "b": vote.model_b_id}.get(vote.choice)
+    session.execute(
+        _ADD,
+        {
+            "community_id": vote.community_id,
+            "live": vote.origin == LIVE_ORIGIN,
+            "model_low_id": low,
+            "model_high_id": high,
+            "low_wins": int(winner == low),
+            "high_wins": int(winner == high),
+            "ties": int(winner is None),
+        },
+    )
+
+
+def rebuild(session: Session) -> int:
+    """Recount every pair from the votes; returns the number of rows."""
+    a_first = Vote.model_a_id < Vote.model_b_id
+    low = case((a_first, Vote.model_a_id), else_=Vote.model_b_id)
+    high = case((a_first, Vote.model_b_id), else_=Vote.model_a_id)
+    winner = case((Vote.choice == "a", Vote.model_a_id), (Vote.choice == "b", Vote.model_b_id))
+    live = case((Vote.origin == LIVE_ORIGIN, True), else_=False)
+    grouped = select(
+        Vote.community_id,
+        live,
+        low,
+        high,
+        func.sum(case((winner == low, 1), else_=0)),
+        func.sum(case((winner == high, 1), else_=0)),
+        func.sum(case((winner.is_(None), 1), else_=0)),
+    ).group_by(Vote.community_id, live, low, high)
+    session.execute(delete(PairTally))
+    columns = ["community_id", "live", "model_low_id", "model_high_id", *_COUNTS]
+    rows = [dict(zip(columns, row, strict=True)) for row in session.execute(grouped)]
+    if rows:
+        session.execute(insert(PairTally), rows)
+    return len(rows)
