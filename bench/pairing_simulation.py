@@ -3,8 +3,9 @@
 The world: models of mixed strength (true Elo scores drawn from N(1000, --spread)), voters
 who tie more often between close models (P(tie) = 0.3·exp(-|gap| / 200)) and otherwise
 follow Bradley–Terry. The site's pairing is `arena.voting.matchmaking.choose` with the
-default settings of `seeds/pairing.json`, over TrueSkill states updated after every vote by
-the site's environment (`ratings.ENVIRONMENT`) with its exposure counts; the baseline draws
+default settings of `seeds/pairing.json`, over TrueSkill states updated after every vote as
+the site does (`rating_settings`: tau 0, the draw probability set to the world's share of ties
+between random pairs, as `retune` would store it) with its exposure counts; the baseline draws
 uniform pairs. Both see the same worlds (same true scores per seed). With --oracle, a third
 row runs the same rule fed the true strengths instead of the ratings.
 
@@ -45,8 +46,7 @@ from scipy.stats import kendalltau, spearmanr
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
-from arena.voting import bradley_terry, matchmaking  # noqa: E402
-from arena.voting.fast_trueskill import OneVersusOne  # noqa: E402
+from arena.voting import bradley_terry, matchmaking, rating_settings  # noqa: E402
 from arena.voting.ratings import ENVIRONMENT  # noqa: E402
 
 TIE_BASE = 0.3
@@ -67,6 +67,12 @@ class World:
         self.truth = np.random.default_rng(seed).normal(1000, spread, models)
         self.rng = np.random.default_rng(seed + 10_000)
 
+    def tie_share(self) -> float:
+        """The share of ties between random pairs, rounded as `rating_settings` stores it."""
+        gaps = self.truth[:, None] - self.truth[None, :]
+        off_diagonal = ~np.eye(len(self.truth), dtype=bool)
+        return round(float(_tie_chance(gaps[off_diagonal]).mean()), 4)
+
     def vote(self, a: int, b: int) -> int:
         """0: a wins, 1: b wins, 2: tie."""
         gap = self.truth[a] - self.truth[b]
@@ -78,8 +84,9 @@ class World:
 class Arena:
     """Live state as the site keeps it: TrueSkill per model, votes and battles served."""
 
-    def __init__(self, models: int, strategy: str, seed: int, settings: matchmaking.Settings):
-        self.rate = OneVersusOne(ENVIRONMENT).rate
+    def __init__(self, world: World, strategy: str, seed: int, settings: matchmaking.Settings):
+        models = len(world.truth)
+        self.rate = rating_settings.rater(world.tie_share()).rate
         self.mu = np.full(models, ENVIRONMENT.mu)
         self.sigma = np.full(models, ENVIRONMENT.sigma)
         self.votes = np.zeros(models, int)
@@ -135,7 +142,8 @@ class Arena:
 def convergence_run(job) -> dict:
     """tau and Spearman at every checkpoint, and the extremes of the battle shares."""
     strategy, models, spread, seed, horizon, every, settings = job
-    world, arena = World(models, spread, seed), Arena(models, strategy, seed, settings)
+    world = World(models, spread, seed)
+    arena = Arena(world, strategy, seed, settings)
     taus, rhos, low, high = [], [], np.inf, 0.0
     for number in range(1, horizon + 1):
         arena.play(world)
@@ -169,7 +177,7 @@ def newcomer_run(job) -> int | None:
     vote 100 (None: not there at vote 100)."""
     strategy, models, spread, seed, warmup, settings = job
     world = World(models, spread, seed + 50_000)
-    arena = Arena(models, "learning", seed + 50_000, settings)
+    arena = Arena(world, "learning", seed + 50_000, settings)
     arena.active = models - 1
     for _ in range(warmup):
         arena.play(world)

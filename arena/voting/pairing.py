@@ -90,6 +90,8 @@ _ANSWERS = (
         _prompts.c.is_active.is_(True),
     )
 )
+# The same, for the two models of a drawn pair only.
+_PAIR_ANSWERS = _ANSWERS.where(_responses.c.model_id.in_(bindparam("model_ids", expanding=True)))
 _SERVED = select(_battles.c.response_a_id, _battles.c.response_b_id).where(
     _battles.c.voter_id == bindparam("voter_id"),
     _battles.c.prompt_id.in_(bindparam("prompt_ids", expanding=True)),
@@ -235,7 +237,7 @@ def _prompt_for_pair(session, pool: _Pool, model_id: int, opponent_id: int) -> P
     ]
     pool.rng.shuffle(prompt_ids)
     for chunk in _growing_chunks(prompt_ids):
-        answers = _answers_by_prompt(session, chunk, {model_id, opponent_id})
+        answers = _answers_by_prompt(session, chunk, {model_id, opponent_id}, of_these_only=True)
         seen = _seen_pairs(session, pool.voter_id, chunk)
         for prompt_id in chunk:
             responses = answers.get(prompt_id, {})
@@ -287,10 +289,18 @@ def _growing_chunks(items: list) -> list[list]:
     return chunks
 
 
-def _answers_by_prompt(session, prompt_ids, active_model_ids) -> dict[int, dict[int, int]]:
-    """{prompt_id: {model_id: response_id}} for the given prompts and active models."""
+def _answers_by_prompt(
+    session, prompt_ids, active_model_ids, of_these_only=False
+) -> dict[int, dict[int, int]]:
+    """{prompt_id: {model_id: response_id}} for the given prompts and active models (read for
+    those models only with of_these_only: a drawn pair)."""
     answers: dict[int, dict[int, int]] = {}
-    for prompt_id, model_id, response_id in session.execute(_ANSWERS, {"prompt_ids": prompt_ids}):
+    if of_these_only:
+        parameters = {"prompt_ids": prompt_ids, "model_ids": sorted(active_model_ids)}
+        rows = session.execute(_PAIR_ANSWERS, parameters)
+    else:
+        rows = session.execute(_ANSWERS, {"prompt_ids": prompt_ids})
+    for prompt_id, model_id, response_id in rows:
         if model_id in active_model_ids:
             answers.setdefault(prompt_id, {})[model_id] = response_id
     return answers
