@@ -1,20 +1,16 @@
 """Pairing that learns: the pure rule (weights, exploration, exposure bounds, placement boost,
-randomness, settings) and the site's serving through it."""
+randomness, settings). The site does not serve through it yet (see BENCHMARKS.md)."""
 
 import json
 from collections import Counter
-from itertools import combinations
 from pathlib import Path
 
 import numpy as np
 import pytest
-from sqlalchemy import select
 from sqlalchemy.orm import aliased
 
-from arena.extensions import db
-from arena.models import Battle, Exposure, Rating, Response
+from arena.models import Response
 from arena.voting.matchmaking import ModelState, Settings, choose, pair_weights
-from tests.factories import cast, make_voter, make_world, serve
 
 Other = aliased(Response)
 
@@ -120,64 +116,3 @@ def test_the_seeded_settings_file_loads_for_every_community():
     config = json.loads(SEEDS_FILE.read_text())
     for community in ("general", "coding", "medical", "legal", *config["communities"]):
         assert isinstance(Settings.from_mapping(config, community), Settings)
-
-
-# Through the site: serving draws the pair with the rule from the community's Rating rows.
-
-CLOSE_AND_UNCERTAIN = [(25.0, 3.0), (25.5, 3.0)]
-FAR_AND_SETTLED = [(0.0, 0.5), (50.0, 0.5), (75.0, 0.5), (100.0, 0.5)]
-
-
-def rated_world(session, ratings, prompts=30):
-    """A one-community world whose models carry the given (mu, sigma) in that community,
-    placed (100 votes each); returns the model ids in the order of `ratings`."""
-    world = make_world(session, models=len(ratings), prompts=prompts, communities=("general",))
-    ids = [model.id for model in world["models"]]
-    for model_id, (mu, sigma) in zip(ids, ratings, strict=True):
-        session.add(Rating(model_id=model_id, scope="general", mu=mu, sigma=sigma, votes=100))
-    session.commit()
-    return ids
-
-
-def voters(session, count):
-    return [make_voter(session, f"voter{number}")[0].id for number in range(count)]
-
-
-def test_every_model_stays_within_its_share_of_battles_on_the_site(app):
-    with app.app_context():
-        ids = rated_world(db.session, CLOSE_AND_UNCERTAIN + FAR_AND_SETTLED)
-        people = voters(db.session, 6)
-        settings = Settings()
-        for number in range(300):
-            voter = people[number % len(people)]
-            battle = serve(db.session, voter, "general")
-            cast(db.session, voter, battle.token, ("a", "b", "tie")[number % 3])
-            battles = exposures(ids)
-            mean = battles.mean()
-            if mean >= 20:  # a share moves by 1/mean per battle; judged once warmed up
-                assert battles.min() / mean >= settings.min_share - 1 / mean, battles
-                assert battles.max() / mean <= settings.max_share + 1 / mean, battles
-
-
-def test_close_uncertain_pairs_are_served_more_than_far_settled_ones(app):
-    with app.app_context():
-        ids = rated_world(db.session, CLOSE_AND_UNCERTAIN + FAR_AND_SETTLED)
-        people = voters(db.session, 4)
-        for number in range(120):
-            serve(db.session, people[number % len(people)], "general")
-        served = Counter(
-            frozenset(pair)
-            for pair in db.session.execute(
-                select(Response.model_id, Other.model_id)
-                .join(Battle, Battle.response_a_id == Response.id)
-                .join(Other, Battle.response_b_id == Other.id)
-            )
-        )
-        close = served[frozenset(ids[:2])]
-        far = max(served[frozenset(pair)] for pair in combinations(ids[2:], 2))
-        assert close > 3 * far, served
-
-
-def exposures(model_ids) -> np.ndarray:
-    rows = dict(db.session.execute(select(Exposure.model_id, Exposure.battles)).tuples().all())
-    return np.array([rows.get(model_id, 0) for model_id in model_ids], dtype=float)

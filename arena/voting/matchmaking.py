@@ -10,11 +10,9 @@ the two strengths lie within `closeness` of each other:
     w(a, b) = exp(-(mu_a - mu_b)² / (2 · (closeness² + sigma_a² + sigma_b²)))
 
 An uncertain model (a new one above all) has a wide kernel and meets opponents across the
-ladder, which places it quickly; a settled model meets its neighbours. In simulation
-(`bench/pairing_simulation.py`, results in BENCHMARKS.md) this rule reached the target
-ranking quality with fewer votes than uniform pairs and than the alternatives tried:
-(sigma_a² + sigma_b²)·p(1-p), the probability that the current order is wrong, the expected
-reduction of mis-ordered pairs, and LMArena's square root of the variance reduction.
+ladder, which places it quickly; a settled model meets its neighbours. A simulation
+(`bench/pairing_simulation.py`) compares it with uniform pairs; the site does not serve
+through it yet.
 
 Around it: a share of uniformly random pairs (`exploration`: every pair keeps a chance, and
 the ratings cannot starve a model); a boost for models with fewer than `placement_votes`
