@@ -20,6 +20,11 @@ from arena import MIGRATIONS_DIR, create_app
 from arena.extensions import db
 from tests.factories import make_voter, make_world
 
+# Tests of other features see every vote count: no probation, checks or caps (and servers the
+# tests start inherit it). tests/test_vote_integrity.py loads seeds/integrity.json itself.
+INTEGRITY_OPEN = Path(__file__).parent / "data" / "integrity_open.json"
+os.environ.setdefault("ARENA_INTEGRITY_FILE", str(INTEGRITY_OPEN))
+
 SHARED_POSTGRES_URL = os.environ.get("TEST_DATABASE_URL")
 REDIS_URL = os.environ.get("TEST_REDIS_URL")
 CSRF_PATTERN = re.compile(r'name="csrf-token" content="([^"]+)"')

@@ -23,3 +23,7 @@ class Conflict(ArenaError):
 
 class NothingToServe(ArenaError):
     status = 404
+
+
+class TooManyVotes(ArenaError):
+    status = 429

@@ -26,6 +26,7 @@ from arena.models import (
     VotingStreak,
 )
 from arena.models.chats import SharedChat
+from arena.voting import trust
 
 VOTE_REASONS = ("vote", "vote_agrees", "discovery")
 
@@ -91,14 +92,18 @@ def after_vote(
     rules: Rules,
     *,
     created: dict[int, datetime] | None = None,
+    policy: trust.Policy | None = None,
 ) -> list[Event]:
     """Award what this vote earns; returns domain events to publish after commit.
 
-    `created` (model id -> creation time) spares a query when the caller has read them."""
+    `created` (model id -> creation time) spares a query when the caller has read them. On
+    public-exposure answers a vote earns only the base point when the policy says so."""
     at = as_utc(vote.created_at)
+    policy = policy or trust.default_policy()
+    base_only = policy.public_points_base_only and vote.exposure == "public"
     verdicts = consensus.decide_verdicts(session, vote, rules, at)
-    agreeing = [v for v in verdicts if v.agrees]
-    discoveries = _newly_discovered(session, vote, rules, at, created)
+    agreeing = [] if base_only else [v for v in verdicts if v.agrees]
+    discoveries = [] if base_only else _newly_discovered(session, vote, rules, at, created)
     recipients = {vote.voter_id} | {v.voter_id for v in agreeing}
     totals = points.lock_totals(session, recipients, (OVERALL, community.slug))
     streak_days = badges.record_streak(session, vote.voter_id, at)

@@ -1,4 +1,8 @@
-"""Consensus on a pair: once enough votes agree, every live vote on the pair gets a verdict."""
+"""Consensus on a pair: once enough votes agree, every counted vote on the pair gets a verdict.
+
+Only live votes of counted voters (voting/trust.py) make or receive a consensus: imported
+votes are public, so copying them would be agreement for free, and accounts on probation
+could otherwise decide a fresh pair as a bloc."""
 
 from collections import Counter
 from datetime import datetime
@@ -8,6 +12,7 @@ from sqlalchemy.orm import Session
 
 from arena.game.rules import Rules
 from arena.models import Vote, VoteVerdict
+from arena.voting.trust import COUNTED
 
 
 def outcome(model_a_id: int, model_b_id: int, choice: str) -> str:
@@ -34,6 +39,7 @@ _PAIR_VOTES = select(
 ).where(
     _votes.c.prompt_id == bindparam("prompt_id"),
     _votes.c.id <= bindparam("vote_id"),
+    _votes.c.voter_trust == COUNTED,
     or_(
         and_(_votes.c.model_a_id == bindparam("a"), _votes.c.model_b_id == bindparam("b")),
         and_(_votes.c.model_a_id == bindparam("b"), _votes.c.model_b_id == bindparam("a")),
@@ -59,7 +65,7 @@ def _pair_votes(session: Session, vote: Vote) -> list[tuple[int, int | None, str
 
 
 def decide_verdicts(session: Session, vote: Vote, rules: Rules, at: datetime) -> list[VoteVerdict]:
-    """Give verdicts to the pair's live votes that have none yet, if a consensus exists now."""
+    """Give verdicts to the pair's counted votes that have none yet, if a consensus exists now."""
     votes = _pair_votes(session, vote)
     agreed = consensus_outcome(
         [o for _, _, o in votes], rules.consensus_min_votes, rules.consensus_majority

@@ -19,6 +19,7 @@ from arena.models.voting import (
     RatingSetting,
     Response,
     Vote,
+    VoterStanding,
 )
 
 __all__ = [
@@ -48,6 +49,7 @@ __all__ = [
     "UserBadge",
     "Vote",
     "VoteVerdict",
+    "VoterStanding",
     "VotingStreak",
     "utcnow",
 ]

@@ -112,6 +112,8 @@ class Battle(Base):
     served_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     voted_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     skipped_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    # A known-answer check (voting/trust.py) carries the side the imported majority chose.
+    expected: Mapped[str | None] = mapped_column(String(1))
 
     community: Mapped[Community] = relationship()
     prompt: Mapped[Prompt] = relationship()
@@ -143,6 +145,13 @@ class Vote(Base):
     external_id: Mapped[str | None] = mapped_column(String(120), unique=True)
     judge: Mapped[str | None] = mapped_column(String(80))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    # Provenance (voting/trust.py): whether the answers are published elsewhere, who vouches
+    # for which model wrote them, and whether the voter counted when voting (None: imported).
+    exposure: Mapped[str] = mapped_column(String(10), default="public", server_default="public")
+    attribution: Mapped[str] = mapped_column(
+        String(10), default="benchmark", server_default="benchmark"
+    )
+    voter_trust: Mapped[str | None] = mapped_column(String(10))
 
 
 class Rating(Base):
@@ -189,13 +198,39 @@ class PairTally(Base):
     """Wins and ties of a model pair in a community (lower model id first), live or imported."""
 
     __tablename__ = "pair_tallies"
-    __table_args__ = (UniqueConstraint("community_id", "live", "model_low_id", "model_high_id"),)
+    __table_args__ = (
+        UniqueConstraint(
+            "community_id",
+            "live",
+            "exposure",
+            "attribution",
+            "trust",
+            "model_low_id",
+            "model_high_id",
+            name="uq_pair_tallies_provenance",
+        ),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     community_id: Mapped[int] = mapped_column(ForeignKey("communities.id"))
     live: Mapped[bool] = mapped_column(Boolean)
+    exposure: Mapped[str] = mapped_column(String(10))
+    attribution: Mapped[str] = mapped_column(String(10))
+    trust: Mapped[str] = mapped_column(String(10))  # the vote's voter_trust, "imported" if none
     model_low_id: Mapped[int] = mapped_column(ForeignKey("models.id"))
     model_high_id: Mapped[int] = mapped_column(ForeignKey("models.id"))
     low_wins: Mapped[int] = mapped_column(Integer, default=0)
     high_wins: Mapped[int] = mapped_column(Integer, default=0)
     ties: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class VoterStanding(Base):
+    """Where a voter stands (voting/trust.py): derived from their votes and known-answer checks."""
+
+    __tablename__ = "voter_standings"
+
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), primary_key=True)
+    votes: Mapped[int] = mapped_column(Integer, default=0)
+    checks_passed: Mapped[int] = mapped_column(Integer, default=0)
+    checks_failed: Mapped[int] = mapped_column(Integer, default=0)
+    state: Mapped[str] = mapped_column(String(10), default="probation")

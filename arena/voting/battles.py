@@ -24,7 +24,7 @@ from arena.models import (
     utcnow,
 )
 from arena.models.chats import SharedChat
-from arena.voting import pairing, rating_settings, ratings, tallies
+from arena.voting import checks, pairing, rating_settings, ratings, tallies, trust
 
 
 @dataclass
@@ -56,6 +56,7 @@ _BALLOT = (
         _battles.c.prompt_id,
         _battles.c.response_a_id,
         _battles.c.response_b_id,
+        _battles.c.expected,
         _communities.c.slug.label("community_slug"),
         _prompts.c.origin,
         _chats.c.status.label("chat_status"),
@@ -80,6 +81,11 @@ _CLAIM = (
     update(_battles)
     .where(_battles.c.id == bindparam("battle_id"), _battles.c.status == "open")
     .values(status="voted", voted_at=bindparam("at"))
+)
+_SKIP = (
+    update(_battles)
+    .where(_battles.c.id == bindparam("battle_id"), _battles.c.status == "open")
+    .values(status="skipped", skipped_at=bindparam("at"))
 )
 _JUDGED_PAIRS = select(_votes.c.model_a_id, _votes.c.model_b_id).where(
     _votes.c.voter_id == bindparam("voter_id"), _votes.c.prompt_id == bindparam("prompt_id")
@@ -150,12 +156,20 @@ def expire_open_battles(session: Session, voter_id: int | None, cutoff: datetime
     return result.rowcount
 
 
-def serve_battle(session: Session, voter_id: int, community_slug: str | None = None) -> Battle:
-    """Create a battle for this voter; the left/right order is a coin flip the voter can't see."""
+def serve_battle(
+    session: Session,
+    voter_id: int,
+    community_slug: str | None = None,
+    policy: trust.Policy | None = None,
+) -> Battle:
+    """Create a battle for this voter; the left/right order is a coin flip the voter can't see.
+    Now and then (more often on probation) it is a known-answer check (voting/checks.py)."""
+    policy = policy or trust.default_policy()
     community = session.execute(
         _COMMUNITY, {"slug": community_slug or DEFAULT_COMMUNITY}
     ).first() or find_community(session, community_slug)  # raises NotFound
-    pair = pairing.choose_pair(session, community.id, voter_id)
+    check = _maybe_check(session, community.id, voter_id, policy)
+    pair = check_pair(check) if check else pairing.choose_pair(session, community.id, voter_id)
     if pair is None:
         raise NothingToServe(
             f"No pair left for you in the {community.name} community: you have judged them "
@@ -171,11 +185,37 @@ def serve_battle(session: Session, voter_id: int, community_slug: str | None = N
         prompt_id=pair.prompt_id,
         response_a_id=left,
         response_b_id=right,
+        expected=None if check is None else ("a" if left == check.winner_response_id else "b"),
     )
     session.add(battle)
     pairing.record_exposure(session, community.id, pair.model_ids)
     _keep_view(session, battle, community.slug)
     return battle
+
+
+def _maybe_check(session: Session, community_id: int, voter_id: int, policy: trust.Policy):
+    if not (policy.check_share_in_probation or policy.check_share_after):
+        return None
+    share = policy.check_share(trust.standing(session, voter_id, policy))
+    if share <= 0 or secrets.randbelow(1_000_000) >= share * 1_000_000:
+        return None
+    return checks.choose_check(session, community_id, voter_id, policy.check_min_votes)
+
+
+def check_pair(check: checks.Check) -> pairing.Pair:
+    return pairing.Pair(
+        check.prompt_id, (check.winner_response_id, check.loser_response_id), check.model_ids
+    )
+
+
+def skip_battle(session: Session, voter_id: int, token: str, at: datetime | None = None) -> str:
+    """Set a battle aside unvoted: recorded as skipped (skips are facts the integrity checks
+    read), free of points; returns the community to serve the next battle from."""
+    ballot = _ballot(session, token, voter_id)
+    skipped = session.execute(_SKIP, {"battle_id": ballot.id, "at": at or utcnow()})
+    if skipped.rowcount != 1:
+        raise Conflict(f"This battle is {ballot.status}; only an open battle can be skipped.")
+    return ballot.community_slug
 
 
 # What `battle_view` shows of a battle just served, read while serving and kept in a plain
@@ -216,17 +256,17 @@ def cast_vote(
     *,
     at: datetime | None = None,
     rules: Rules | None = None,
+    policy: trust.Policy | None = None,
 ) -> VoteOutcome:
     """Record the vote, update ratings and award points and badges, atomically.
 
-    A second vote on a battle is refused. `at` and `rules` exist for tests and replays.
+    A second vote on a battle is refused, and so is a vote past the voter's daily caps.
+    `at`, `rules` and `policy` exist for tests and replays.
     """
     if choice not in CHOICES:
         raise InvalidInput(f"choice must be one of {', '.join(CHOICES)}.")
-    outcome = _record_vote(
-        session, voter_id, token, choice, at or utcnow(), rules or default_rules()
-    )
-    return outcome
+    rules, policy = rules or default_rules(), policy or trust.default_policy()
+    return _record_vote(session, voter_id, token, choice, at or utcnow(), rules, policy)
 
 
 def _ballot(session: Session, token: str, voter_id: int):
@@ -236,8 +276,9 @@ def _ballot(session: Session, token: str, voter_id: int):
     return row
 
 
-def _record_vote(session, voter_id, token, choice, at, rules) -> VoteOutcome:
+def _record_vote(session, voter_id, token, choice, at, rules, policy) -> VoteOutcome:
     ballot = _ballot(session, token, voter_id)
+    trust.enforce_caps(session, voter_id, ballot.community_id, at, policy)
     claimed = session.execute(_CLAIM, {"battle_id": ballot.id, "at": at})
     if claimed.rowcount != 1:
         if ballot.status == "generating":
@@ -251,8 +292,13 @@ def _record_vote(session, voter_id, token, choice, at, rules) -> VoteOutcome:
         session.execute(_ACTIVATE_PROMPT, {"prompt_id": ballot.prompt_id})
     community_slug = ballot.community_slug
     model_ids = (ballot.model_a_id, ballot.model_b_id)
+    check = trust.check_result(ballot.expected, choice)
+    standing, _ = trust.count_vote(session, voter_id, check, policy)
+    counted = standing == trust.COUNTED
+    exposure, attribution = trust.provenance(ballot.origin)
     # Lock ratings before inserting the vote, so vote ids follow the order ratings change in.
-    locked = ratings.lock_ratings(session, model_ids, ratings.scopes_for(community_slug))
+    scopes = ratings.scopes_for(community_slug) if counted else ()
+    locked = ratings.lock_ratings(session, model_ids, scopes) if counted else {}
     facts = {
         "battle_id": ballot.id,
         "voter_id": voter_id,
@@ -263,13 +309,17 @@ def _record_vote(session, voter_id, token, choice, at, rules) -> VoteOutcome:
         "choice": choice,
         "origin": "arena",
         "created_at": at,
+        "exposure": exposure,
+        "attribution": attribution,
+        "voter_trust": standing,
     }
     vote_id = session.execute(_INSERT_VOTE, facts).inserted_primary_key[0]
     # The vote as the awards read it (its row is written; this object stays out of the session).
     vote = Vote(id=vote_id, **facts)
-    draws = rating_settings.draw_probabilities(session, ratings.scopes_for(community_slug))
-    ratings.apply_vote(locked, vote, community_slug, draws)
-    ratings.save(session, locked)
+    if counted:
+        draws = rating_settings.draw_probabilities(session, scopes)
+        ratings.apply_vote(locked, vote, community_slug, draws)
+        ratings.save(session, locked)
     tallies.record(session, vote)
     earned = awards.after_vote(
         session,
@@ -286,7 +336,7 @@ def _record_vote(session, voter_id, token, choice, at, rules) -> VoteOutcome:
         choice=choice,
         community=community_slug,
         models={"a": ballot.model_a_name, "b": ballot.model_b_name},
-        events=[LeaderboardChanged(scopes=list(ratings.scopes_for(community_slug))), *earned],
+        events=[LeaderboardChanged(scopes=list(scopes)), *earned] if counted else earned,
     )
 
 

@@ -19,9 +19,9 @@ from threadpoolctl import threadpool_limits
 from arena.core.communities import find_community
 from arena.core.errors import InvalidInput, NotFound
 from arena.models import LanguageModel, PairTally, Vote
-from arena.voting import bradley_terry, style
+from arena.voting import bradley_terry, share_cap, style, tallies, trust
 from arena.voting.bradley_terry import Board, PairCounts
-from arena.voting.selection import BoardKey, check_source, vote_filter
+from arena.voting.selection import BoardKey, check_provenance, check_source, vote_filter
 
 DEFAULT_MIN_VOTES = 50
 logger = logging.getLogger(__name__)
@@ -38,6 +38,11 @@ def pair_counts(session: Session, key: BoardKey, until: datetime | None = None) 
         rows = session.execute(_tallied(session, key)).all()
     else:
         rows = _counted_from_votes(session, key, until)
+    if key.trust == "counted":
+        policy = trust.default_policy()
+        rows = share_cap.capped_rows(
+            session, key, rows, policy.share_cap, policy.share_cap_min_votes
+        )
     ids = sorted({model for row in rows for model in row[:2]})
     names = dict(session.execute(select(LanguageModel.id, LanguageModel.name)).tuples().all())
     position = {model: index for index, model in enumerate(ids)}
@@ -60,6 +65,14 @@ def _tallied(session: Session, key: BoardKey):
     if key.source != "all":
         check_source(key.source)
         query = query.where(PairTally.live.is_(key.source == "live"))
+    check_provenance(key)
+    if key.trust == "counted":
+        query = query.where(PairTally.trust.in_(("counted", tallies.IMPORTED_TRUST)))
+    elif key.trust != "all":
+        query = query.where(PairTally.trust == key.trust)
+    for name in ("exposure", "attribution"):
+        if getattr(key, name) != "all":
+            query = query.where(getattr(PairTally, name) == getattr(key, name))
     return query.order_by(PairTally.model_low_id, PairTally.model_high_id)
 
 

@@ -4,12 +4,13 @@ from collections.abc import Iterable
 from dataclasses import dataclass, fields
 
 import trueskill
-from sqlalchemy import bindparam, delete, insert, select, update
+from sqlalchemy import bindparam, delete, insert, or_, select, update
 from sqlalchemy.orm import Session
 
 from arena.core.db import insert_on_conflict, lock_tables
 from arena.models import OVERALL, Community, Rating, Vote
-from arena.voting import rating_settings, tallies
+from arena.voting import rating_settings, tallies, trust
+from arena.voting.trust import COUNTED
 
 # The starting point of every rating (mu 25, sigma 25/3); tau and the draw probability are
 # this arena's own, per scope (rating_settings), and the update is the closed form of
@@ -151,10 +152,11 @@ def replay(
 
 def rebuild_ratings(session: Session, retune: bool = False) -> int:
     """Replace the ratings (and the pair tallies) by a replay of the vote log; returns the
-    vote count.
+    number of votes replayed: imported ones and those cast by counted voters (voting/trust.py).
 
     `retune` first sets each scope's draw probability to its observed share of ties."""
-    lock_tables(session, "votes", "ratings", "rating_settings", "pair_tallies")
+    lock_tables(session, "votes", "ratings", "rating_settings", "pair_tallies", "voter_standings")
+    trust.rebuild_standings(session, trust.default_policy())
     if retune:
         rating_settings.retune(session)
     scopes = [OVERALL, *session.scalars(select(Community.slug))]
@@ -162,6 +164,7 @@ def rebuild_ratings(session: Session, retune: bool = False) -> int:
     rows = session.execute(
         select(Vote.model_a_id, Vote.model_b_id, Vote.choice, Community.slug)
         .join(Community, Community.id == Vote.community_id)
+        .where(or_(Vote.voter_trust.is_(None), Vote.voter_trust == COUNTED))
         .order_by(Vote.id)
         .execution_options(yield_per=50_000)
     )

@@ -2,6 +2,7 @@
 
 from dataclasses import dataclass
 
+from sqlalchemy import or_
 from sqlalchemy.orm import Session
 
 from arena.core.communities import find_community
@@ -9,6 +10,11 @@ from arena.core.errors import InvalidInput
 from arena.models import Vote
 
 SOURCES = ("all", "live", "imported")
+# Provenance filters (voting/trust.py): "counted" trust means imported votes and votes cast by
+# counted voters; "all" of any filter means no filter.
+TRUST_FILTERS = ("counted", "all", "probation", "excluded")
+EXPOSURE_FILTERS = ("all", "public", "private")
+ATTRIBUTION_FILTERS = ("all", "generated", "benchmark", "claimed")
 LIVE_ORIGIN = "arena"  # votes cast on this site; everything else was imported
 DEFAULT_ROUNDS = 100
 VIEWS = ("board", "history", "matrix")
@@ -22,6 +28,9 @@ class BoardKey:
     seed: int = 0
     style: bool = False
     view: str = "board"
+    trust: str = "counted"
+    exposure: str = "all"
+    attribution: str = "all"
 
 
 def vote_filter(query, session: Session, key: BoardKey):
@@ -33,7 +42,26 @@ def vote_filter(query, session: Session, key: BoardKey):
         query = query.where(Vote.origin == LIVE_ORIGIN)
     elif key.source == "imported":
         query = query.where(Vote.origin != LIVE_ORIGIN)
+    check_provenance(key)
+    if key.trust == "counted":
+        query = query.where(or_(Vote.voter_trust.is_(None), Vote.voter_trust == "counted"))
+    elif key.trust != "all":
+        query = query.where(Vote.voter_trust == key.trust)
+    if key.exposure != "all":
+        query = query.where(Vote.exposure == key.exposure)
+    if key.attribution != "all":
+        query = query.where(Vote.attribution == key.attribution)
     return query
+
+
+def check_provenance(key: BoardKey) -> None:
+    for name, allowed in (
+        ("trust", TRUST_FILTERS),
+        ("exposure", EXPOSURE_FILTERS),
+        ("attribution", ATTRIBUTION_FILTERS),
+    ):
+        if getattr(key, name) not in allowed:
+            raise InvalidInput(f"{name} must be one of {', '.join(allowed)}.")
 
 
 def check_source(source: str) -> str:

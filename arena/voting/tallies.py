@@ -14,10 +14,13 @@ from arena.models import PairTally, Vote
 from arena.voting.selection import LIVE_ORIGIN
 
 _COUNTS = ("low_wins", "high_wins", "ties")
+PROVENANCE = ("exposure", "attribution", "trust")
+IMPORTED_TRUST = "imported"  # the tally's trust for votes without a voter
 _ADD = insert_on_conflict(
     PairTally.__table__,
-    ("community_id", "live", "model_low_id", "model_high_id", *_COUNTS),
-    "(community_id, live, model_low_id, model_high_id) DO UPDATE SET "
+    ("community_id", "live", *PROVENANCE, "model_low_id", "model_high_id", *_COUNTS),
+    "(community_id, live, exposure, attribution, trust, model_low_id, model_high_id) "
+    "DO UPDATE SET "
     + ", ".join(f"{name} = pair_tallies.{name} + excluded.{name}" for name in _COUNTS),
 )
 
@@ -31,6 +34,9 @@ def record(session: Session, vote) -> None:
         {
             "community_id": vote.community_id,
             "live": vote.origin == LIVE_ORIGIN,
+            "exposure": vote.exposure,
+            "attribution": vote.attribution,
+            "trust": vote.voter_trust or IMPORTED_TRUST,
             "model_low_id": low,
             "model_high_id": high,
             "low_wins": int(winner == low),
@@ -47,17 +53,21 @@ def rebuild(session: Session) -> int:
     high = case((a_first, Vote.model_b_id), else_=Vote.model_a_id)
     winner = case((Vote.choice == "a", Vote.model_a_id), (Vote.choice == "b", Vote.model_b_id))
     live = case((Vote.origin == LIVE_ORIGIN, True), else_=False)
+    trust = func.coalesce(Vote.voter_trust, IMPORTED_TRUST)
     grouped = select(
         Vote.community_id,
         live,
+        Vote.exposure,
+        Vote.attribution,
+        trust,
         low,
         high,
         func.sum(case((winner == low, 1), else_=0)),
         func.sum(case((winner == high, 1), else_=0)),
         func.sum(case((winner.is_(None), 1), else_=0)),
-    ).group_by(Vote.community_id, live, low, high)
+    ).group_by(Vote.community_id, live, Vote.exposure, Vote.attribution, trust, low, high)
     session.execute(delete(PairTally))
-    columns = ["community_id", "live", "model_low_id", "model_high_id", *_COUNTS]
+    columns = ["community_id", "live", *PROVENANCE, "model_low_id", "model_high_id", *_COUNTS]
     rows = [dict(zip(columns, row, strict=True)) for row in session.execute(grouped)]
     if rows:
         session.execute(insert(PairTally), rows)

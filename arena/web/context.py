@@ -9,6 +9,7 @@ from arena.core import communities
 from arena.custom import battles as custom_battles
 from arena.extensions import db
 from arena.models import Community
+from arena.voting import trust
 from arena.voting.boards import BoardCache
 from arena.voting.selection import BoardKey
 
@@ -40,9 +41,22 @@ def moderation():
     return custom_battles.load_moderation(current_app.config["MODERATION_FILE"])
 
 
-def published(community: str | None, *, source="all", style=False, view="board", wait=True):
-    """A cached board (or its history or win-rate matrix) of this app, refitted after votes."""
+def published(
+    community: str | None,
+    *,
+    source="all",
+    style=False,
+    view="board",
+    wait=True,
+    **provenance: str | None,
+):
+    """A cached board (or its history or win-rate matrix) of this app, refitted after votes.
+
+    `trust`, `exposure` and `attribution` default to what the community publishes
+    (seeds/integrity.json)."""
     config = current_app.config
+    filters = trust.default_policy().published_filters(community)
+    filters.update({name: value for name, value in provenance.items() if value is not None})
     key = BoardKey(
         community=community,
         source=source,
@@ -50,6 +64,7 @@ def published(community: str | None, *, source="all", style=False, view="board",
         seed=config["BOARD_SEED"],
         style=style,
         view=view,
+        **filters,
     )
     cache = current_app.extensions.setdefault("arena_boards", BoardCache())
     engine = db.engine

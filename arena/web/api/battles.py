@@ -1,4 +1,5 @@
-"""POST /battles (queued, or your own prompt answered live) and POST /battles/<token>/vote."""
+"""POST /battles (queued, or your own prompt answered live), POST /battles/<token>/vote and
+POST /battles/<token>/skip."""
 
 import json
 import queue
@@ -152,6 +153,7 @@ class VoteResult(Shape):
         Reply(200, "The vote and the models revealed", VoteResult),
         Reply(404, "No such battle (or someone else's)"),
         Reply(409, "Already voted, withdrawn, or still answering"),
+        Reply(429, "Past your daily vote cap or the rate limit; nothing was recorded"),
     ),
 )
 def vote(user, token: str, body: VoteRequest):
@@ -164,3 +166,29 @@ def vote(user, token: str, body: VoteRequest):
         community=outcome.community,
         models=outcome.models,
     )
+
+
+class SkipResult(Shape):
+    token: str
+    status: Literal["skipped"]
+    community: str
+
+
+@api_route(
+    "POST",
+    "/battles/<token>/skip",
+    summary="Set your open battle aside unvoted (recorded as skipped, no points)",
+    tag="battles",
+    auth=True,
+    limit="120/minute",
+    replies=(
+        Reply(200, "The battle is recorded as skipped", SkipResult),
+        Reply(404, "No such battle (or someone else's)"),
+        Reply(409, "Not open: already voted or skipped"),
+        Reply(429, "Past the rate limit"),
+    ),
+)
+def skip(user, token: str):
+    with unit_of_work(db.session):
+        community = voting.skip_battle(db.session, user.id, token)
+    return jsonify(token=token, status="skipped", community=community)

@@ -9,7 +9,12 @@ from pydantic import Field, RootModel
 from arena.extensions import db
 from arena.voting import boards
 from arena.voting.leaderboard import model_leaderboard
-from arena.voting.selection import SOURCES
+from arena.voting.selection import (
+    ATTRIBUTION_FILTERS,
+    EXPOSURE_FILTERS,
+    SOURCES,
+    TRUST_FILTERS,
+)
 from arena.web.api.queries import CommunityQuery, Shape, community_slug
 from arena.web.api.spec import Reply, api_route
 from arena.web.context import published
@@ -24,6 +29,19 @@ class LeaderboardQuery(CommunityQuery):
         None, description="BT only: control for answer length and markdown."
     )
     source: Literal[SOURCES] = Field("all", description="BT only: live, imported or all votes.")
+    trust: Literal[TRUST_FILTERS] | None = Field(
+        None,
+        description="BT only: 'counted' (imported votes and counted voters), 'all', 'probation' "
+        "or 'excluded' voters' votes. Absent: what the community publishes.",
+    )
+    exposure: Literal[EXPOSURE_FILTERS] | None = Field(
+        None, description="BT only: answers published elsewhere (public) or only here (private)."
+    )
+    attribution: Literal[ATTRIBUTION_FILTERS] | None = Field(
+        None,
+        description="BT only: answers generated here, taken from benchmarks, or claimed by an "
+        "upload.",
+    )
 
 
 class TrueSkillRow(Shape):
@@ -79,5 +97,12 @@ def leaderboard(query: LeaderboardQuery):
     if query.method == "trueskill":
         return jsonify(model_leaderboard(db.session, slug))
     anchor = boards.parse_anchor(query.anchor, ":")
-    board = published(slug, source=query.source, style=query.style is not None)
+    board = published(
+        slug,
+        source=query.source,
+        style=query.style is not None,
+        trust=query.trust,
+        exposure=query.exposure,
+        attribution=query.attribution,
+    )
     return jsonify(boards.bt_leaderboard(board, anchor, current_app.config["BOARD_MIN_VOTES"]))

@@ -1,6 +1,6 @@
 """The blind voting pages: a battle, the vote form, and the reveal."""
 
-from flask import Blueprint, redirect, render_template, request, url_for
+from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
 from arena import realtime
@@ -88,6 +88,16 @@ def vote(token: str):
     realtime.publish(outcome.events)
     toasts.carry_badges(outcome.events, current_user.id)
     return redirect(url_for("arena.result", token=token))
+
+
+@blueprint.post("/arena/<token>/skip")
+@login_required
+@limiter.limit("120/minute")
+def skip(token: str):
+    with unit_of_work(db.session):
+        community = battles.skip_battle(db.session, current_user.id, token)
+    flash("Skipped: nothing was recorded for the models, and skips earn no points.", "info")
+    return redirect(url_for("arena.arena", community=community))
 
 
 @blueprint.get("/arena/<token>/result")

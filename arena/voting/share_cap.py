@@ -1,0 +1,73 @@
+"""The share cap of published boards: no account weighs more than a set share of a model's votes.
+
+A bloc or one tireless account voting for one model is the cheapest way to steer a board.
+Past `share` of a model's counted votes (once the model has `min_model_votes`), an account's
+votes involving that model are scaled down to the cap; the vote log is untouched, and the
+board is computed again from it, so the cap reproduces exactly.
+"""
+
+from collections import defaultdict
+
+import numpy as np
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from arena.models import Vote
+from arena.voting.selection import LIVE_ORIGIN, BoardKey, vote_filter
+
+
+def voter_cells(session: Session, key: BoardKey) -> list[tuple[int, int, int, str, int]]:
+    """(voter, model a, model b, choice, count) of the board's live votes."""
+    query = vote_filter(
+        select(Vote.voter_id, Vote.model_a_id, Vote.model_b_id, Vote.choice, func.count())
+        .where(Vote.origin == LIVE_ORIGIN)
+        .group_by(Vote.voter_id, Vote.model_a_id, Vote.model_b_id, Vote.choice),
+        session,
+        key,
+    )
+    return [tuple(row) for row in session.execute(query)]
+
+
+def excess(
+    cells: list[tuple[int, int, int, str, int]],
+    model_totals: dict[int, float],
+    share: float,
+    min_model_votes: int,
+) -> dict[tuple[int, int], np.ndarray]:
+    """What to take off each pair (lower model id first): [low wins, high wins, ties]."""
+    per_voter_model: dict[tuple[int, int], int] = defaultdict(int)
+    for voter, model_a, model_b, _, count in cells:
+        per_voter_model[voter, model_a] += count
+        per_voter_model[voter, model_b] += count
+    factor = {}
+    for (voter, model), count in per_voter_model.items():
+        total = model_totals.get(model, 0)
+        if total >= min_model_votes and count > share * total:
+            factor[voter, model] = share * total / count
+    removed: dict[tuple[int, int], np.ndarray] = {}
+    for voter, model_a, model_b, choice, count in cells:
+        weight = min(factor.get((voter, model_a), 1.0), factor.get((voter, model_b), 1.0))
+        if weight >= 1.0:
+            continue
+        low, high = sorted((model_a, model_b))
+        winner = {"a": model_a, "b": model_b}.get(choice)
+        cell = 2 if winner is None else (0 if winner == low else 1)
+        removed.setdefault((low, high), np.zeros(3))[cell] += (1.0 - weight) * count
+    return removed
+
+
+def capped_rows(session: Session, key: BoardKey, rows: list[tuple], share: float, min_votes: int):
+    """The tally rows (low, high, low wins, high wins, ties) with every account held to the cap."""
+    if share >= 1.0:
+        return rows
+    totals: dict[int, float] = defaultdict(float)
+    for low, high, *cells in rows:
+        totals[low] += sum(cells)
+        totals[high] += sum(cells)
+    removed = excess(voter_cells(session, key), totals, share, min_votes)
+    if not removed:
+        return rows
+    return [
+        (low, high, *(np.asarray(cells, dtype=float) - removed.get((low, high), 0.0)))
+        for low, high, *cells in rows
+    ]
