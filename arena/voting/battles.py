@@ -330,6 +330,7 @@ def _record_vote(session, voter_id, token, choice, at, rules, policy) -> VoteOut
             ballot.model_a_id: ballot.model_a_created_at,
             ballot.model_b_id: ballot.model_b_created_at,
         },
+        policy=policy,
     )
     return VoteOutcome(
         token=token,

@@ -123,7 +123,7 @@ _COUNT_VOTE = text(
 ).columns(votes=Integer, checks_passed=Integer, checks_failed=Integer, state=String)
 _SET_STATE = (
     _standings.update()
-    .where(_standings.c.user_id == bindparam("user_id"))
+    .where(_standings.c.user_id == bindparam("standing_of"))
     .values(state=bindparam("new_state"))
 )
 
@@ -154,7 +154,7 @@ def count_vote(
     before = first_state if row.votes == 1 else row.state
     after = state_of(row.votes, row.checks_passed, row.checks_failed, policy)
     if after != row.state:
-        session.execute(_SET_STATE, {"user_id": user_id, "new_state": after})
+        session.execute(_SET_STATE, {"standing_of": user_id, "new_state": after})
     return before, after
 
 
