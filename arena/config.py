@@ -72,6 +72,9 @@ def load_config(overrides: dict | None = None) -> dict:
         "BOARD_ROUNDS": int(os.environ.get("ARENA_BOARD_ROUNDS", "100")),
         "BOARD_SEED": int(os.environ.get("ARENA_BOARD_SEED", "0")),
         "BOARD_MIN_VOTES": int(os.environ.get("ARENA_BOARD_MIN_VOTES", "50")),
+        # Votes start an integrity scan (integrity/scan.py) in the background at most this
+        # often across all workers; 0 leaves it to `arena integrity-scan` (e.g. from cron).
+        "INTEGRITY_SCAN_MINUTES": float(os.environ.get("ARENA_INTEGRITY_SCAN_MINUTES", "10")),
     }
     config.update(overrides)
     config["RATELIMIT_STORAGE_URI"] = config.get("RATELIMIT_STORAGE_URI") or (

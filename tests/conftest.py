@@ -104,6 +104,7 @@ def app_config(tmp_path, database_url: str, **overrides) -> dict:
         "SECRET_KEY": "test-secret",
         "RATELIMIT_ENABLED": False,
         "RATELIMIT_STORAGE_URI": "memory://",
+        "INTEGRITY_SCAN_MINUTES": 0,  # scans run where a test asks for them
         **overrides,
     }
 

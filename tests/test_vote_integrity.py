@@ -214,16 +214,17 @@ def test_skips_are_recorded_and_free(any_app, ids):
 
 
 def test_the_skip_button_records_a_skip_and_serves_the_next_battle(app, browser_client):
-    app.app_context().push()
     page = browser_client.get("/arena").get_data(as_text=True)
     assert 'data-key="s"' in page and "/skip" in page
-    token = db.session.scalar(select(Battle.token).where(Battle.status == "open"))
     csrf = page.split('name="csrf_token" value="')[1].split('"')[0]
+    with app.app_context():
+        token = db.session.scalar(select(Battle.token).where(Battle.status == "open"))
     reply = browser_client.post(f"/arena/{token}/skip", data={"csrf_token": csrf})
     assert reply.status_code == 302 and "/arena" in reply.headers["Location"]
-    assert db.session.scalar(select(Battle.status).where(Battle.token == token)) == "skipped"
-    with pytest.raises(Conflict), unit_of_work(db.session):
-        voting.skip_battle(db.session, 1, token)
+    with app.app_context():
+        assert db.session.scalar(select(Battle.status).where(Battle.token == token)) == "skipped"
+        with pytest.raises(Conflict), unit_of_work(db.session):
+            voting.skip_battle(db.session, 1, token)
 
 
 def test_the_share_cap_scales_one_accounts_votes_down():

@@ -13,6 +13,7 @@ from arena.core.events import LeaderboardChanged
 from arena.extensions import db
 from arena.game import awards, points
 from arena.game.rules import default_rules
+from arena.integrity import scan
 from arena.models import OVERALL, Community, utcnow
 from arena.voting import battles, ratings, seeding
 
@@ -64,3 +65,14 @@ def rebuild_points_command(replay_votes):
     if count is not None:
         click.echo(f"Replayed {count} votes into points, verdicts, streaks and badges.")
     click.echo(f"Rebuilt {totals} point totals from the ledger.")
+
+
+@arena_cli.command("integrity-scan")
+def integrity_scan_command():
+    """Run the integrity tests on every community now; replaces flags and voters' weights."""
+    now = utcnow()
+    with unit_of_work(db.session):
+        scan.claim(db.session, now, timedelta(0))
+        found = scan.run(db.session, now)
+    weighted = sum(len(by_voter) for by_voter in found.weighted.values())
+    click.echo(f"Scanned: {found.flags} flags, {weighted} voters weighted down in a community.")

@@ -7,6 +7,7 @@ from arena.models.accounts import ApiToken, User
 from arena.models.base import CHOICES, OVERALL, Base, utcnow
 from arena.models.chats import AnswerFeedback, ChatDraft, SharedChat, SharedMessage
 from arena.models.game import PointEvent, PointTotal, UserBadge, VoteVerdict, VotingStreak
+from arena.models.integrity import Appeal, IntegrityClock, IntegrityFlag, VoterWeight
 from arena.models.library import PromptComment, PromptShare, PromptUpvote
 from arena.models.voting import (
     Battle,
@@ -26,12 +27,15 @@ __all__ = [
     "CHOICES",
     "OVERALL",
     "AnswerFeedback",
+    "Appeal",
     "ApiToken",
     "Base",
     "Battle",
     "ChatDraft",
     "Community",
     "Exposure",
+    "IntegrityClock",
+    "IntegrityFlag",
     "LanguageModel",
     "PairTally",
     "PointEvent",
@@ -50,6 +54,7 @@ __all__ = [
     "Vote",
     "VoteVerdict",
     "VoterStanding",
+    "VoterWeight",
     "VotingStreak",
     "utcnow",
 ]

@@ -1,8 +1,9 @@
 """The published boards: Bradley–Terry fits of a community's votes, cached and refreshed.
 
 A fit reads win/tie counts per model pair with one GROUP BY, so it costs the same for a
-thousand votes or millions. Boards are cached per process and keyed by the newest vote id;
-a vote never waits for a fit (see BoardCache for when a board is refitted).
+thousand votes or millions. Boards are cached per process and keyed by the newest vote id
+and the last integrity scan; a vote never waits for a fit (see BoardCache for when a board
+is refitted).
 """
 
 import logging
@@ -18,8 +19,8 @@ from threadpoolctl import threadpool_limits
 
 from arena.core.communities import find_community
 from arena.core.errors import InvalidInput, NotFound
-from arena.models import LanguageModel, PairTally, Vote
-from arena.voting import bradley_terry, share_cap, style, tallies, trust
+from arena.models import IntegrityClock, LanguageModel, PairTally, Vote, VoterWeight
+from arena.voting import bradley_terry, share_cap, style, tallies, trust, voter_weights
 from arena.voting.bradley_terry import Board, PairCounts
 from arena.voting.selection import BoardKey, check_provenance, check_source, vote_filter
 
@@ -38,8 +39,9 @@ def pair_counts(session: Session, key: BoardKey, until: datetime | None = None) 
         rows = session.execute(_tallied(session, key)).all()
     else:
         rows = _counted_from_votes(session, key, until)
-    if key.trust == "counted":
+    if key.trust == "counted":  # the published board: flagged voters and the share cap
         policy = trust.default_policy()
+        rows = voter_weights.discounted_rows(session, key, rows)
         rows = share_cap.capped_rows(
             session, key, rows, policy.share_cap, policy.share_cap_min_votes
         )
@@ -139,8 +141,18 @@ def win_rates(counts: PairCounts) -> dict:
     return rates
 
 
-def newest_vote_id(session: Session) -> int:
-    return session.scalar(select(func.coalesce(func.max(Vote.id), 0)))
+_VERSION = select(
+    func.coalesce(func.max(Vote.id), 0),
+    select(IntegrityClock.last_scan_at).where(IntegrityClock.id == 1).scalar_subquery(),
+    select(func.count()).select_from(VoterWeight).scalar_subquery(),
+    select(func.sum(VoterWeight.weight)).scalar_subquery(),
+)
+
+
+def board_version(session: Session) -> tuple:
+    """What a board depends on: the newest vote, the last integrity scan and the voters'
+    weights (a moderator clearing an appeal changes them between scans)."""
+    return tuple(session.execute(_VERSION).one())
 
 
 class BoardCache:
@@ -159,7 +171,7 @@ class BoardCache:
 
     def get(self, session: Session, key: BoardKey, open_session: Callable, wait: bool = True):
         """The board; with `wait=False` a board never fitted yet is None while it is fitted."""
-        version = newest_vote_id(session)
+        version = board_version(session)
         cached = self._boards.get(key)
         if cached is None and not wait:
             self._refresh_in_background(key, open_session)
@@ -179,7 +191,7 @@ class BoardCache:
         with self._lock:
             self._boards.clear()
 
-    def _fit_and_store(self, session: Session, key: BoardKey, version: int):
+    def _fit_and_store(self, session: Session, key: BoardKey, version: tuple):
         started = time.monotonic()
         board = fit_board(session, key)
         with self._lock:
@@ -195,7 +207,7 @@ class BoardCache:
         def refit():
             try:
                 with open_session() as session:
-                    self._fit_and_store(session, key, newest_vote_id(session))
+                    self._fit_and_store(session, key, board_version(session))
             except Exception:  # noqa: BLE001 - the previous board stays; the next request retries
                 logger.exception("Refitting the board %s failed", key)
             finally:

@@ -4,11 +4,11 @@ from collections.abc import Iterable
 from dataclasses import dataclass, fields
 
 import trueskill
-from sqlalchemy import bindparam, delete, insert, or_, select, update
+from sqlalchemy import bindparam, delete, exists, insert, or_, select, update
 from sqlalchemy.orm import Session
 
 from arena.core.db import insert_on_conflict, lock_tables
-from arena.models import OVERALL, Community, Rating, Vote
+from arena.models import OVERALL, Community, Rating, Vote, VoterWeight
 from arena.voting import rating_settings, tallies, trust
 from arena.voting.trust import COUNTED
 
@@ -150,9 +150,19 @@ def replay(
     return standings
 
 
+# Voters the integrity scan excluded in the vote's community (weight 0) leave the replay too;
+# down-weighted ones (0 < weight < 1) cannot be halved in TrueSkill and stay in it.
+_EXCLUDED_VOTER = exists().where(
+    VoterWeight.voter_id == Vote.voter_id,
+    VoterWeight.community_id == Vote.community_id,
+    VoterWeight.weight == 0,
+)
+
+
 def rebuild_ratings(session: Session, retune: bool = False) -> int:
     """Replace the ratings (and the pair tallies) by a replay of the vote log; returns the
-    number of votes replayed: imported ones and those cast by counted voters (voting/trust.py).
+    number of votes replayed: imported ones and those cast by counted voters (voting/trust.py)
+    that the last integrity scan did not exclude.
 
     `retune` first sets each scope's draw probability to its observed share of ties."""
     lock_tables(session, "votes", "ratings", "rating_settings", "pair_tallies", "voter_standings")
@@ -164,7 +174,7 @@ def rebuild_ratings(session: Session, retune: bool = False) -> int:
     rows = session.execute(
         select(Vote.model_a_id, Vote.model_b_id, Vote.choice, Community.slug)
         .join(Community, Community.id == Vote.community_id)
-        .where(or_(Vote.voter_trust.is_(None), Vote.voter_trust == COUNTED))
+        .where(or_(Vote.voter_trust.is_(None), Vote.voter_trust == COUNTED), ~_EXCLUDED_VOTER)
         .order_by(Vote.id)
         .execution_options(yield_per=50_000)
     )

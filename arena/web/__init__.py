@@ -11,7 +11,7 @@ from arena.models import User
 def register_blueprints(app: Flask) -> None:
     from arena.web import api, errors, sockets, toasts
     from arena.web.pages import arena as arena_pages
-    from arena.web.pages import auth, chats, custom, home, models, people, prompts
+    from arena.web.pages import auth, chats, custom, home, models, moderation, people, prompts
 
     app.register_blueprint(home.blueprint)
     app.register_blueprint(auth.blueprint)
@@ -22,6 +22,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(prompts.blueprint)
     app.register_blueprint(custom.blueprint)
     app.register_blueprint(models.blueprint)
+    app.register_blueprint(moderation.blueprint)
     # The API checks CSRF itself: bearer tokens need none, browser sessions send X-CSRFToken.
     csrf.exempt(api.blueprint)
     errors.register(app)

@@ -15,6 +15,7 @@ from arena.custom.backends import BackendError
 from arena.extensions import db
 from arena.models import CHOICES
 from arena.voting import battles as voting
+from arena.web import integrity_job
 from arena.web.api.queries import MAX_ID, MAX_SLUG, Shape
 from arena.web.api.spec import Reply, api_route
 from arena.web.contests import run_contest, start_contest
@@ -160,6 +161,7 @@ def vote(user, token: str, body: VoteRequest):
     with unit_of_work(db.session):
         outcome = voting.cast_vote(db.session, user.id, token, body.choice)
     realtime.publish(outcome.events)
+    integrity_job.nudge()
     return jsonify(
         token=outcome.token,
         choice=outcome.choice,
@@ -191,4 +193,5 @@ class SkipResult(Shape):
 def skip(user, token: str):
     with unit_of_work(db.session):
         community = voting.skip_battle(db.session, user.id, token)
+    integrity_job.nudge()
     return jsonify(token=token, status="skipped", community=community)

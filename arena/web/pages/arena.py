@@ -9,7 +9,7 @@ from arena.core.errors import NotFound, NothingToServe
 from arena.core.render import markdown_to_html
 from arena.extensions import db, limiter
 from arena.voting import battles
-from arena.web import toasts
+from arena.web import integrity_job, toasts
 from arena.web.context import all_communities, battle_expiry
 
 blueprint = Blueprint("arena", __name__)
@@ -86,6 +86,7 @@ def vote(token: str):
             db.session, current_user.id, token, request.form.get("choice", "")
         )
     realtime.publish(outcome.events)
+    integrity_job.nudge()
     toasts.carry_badges(outcome.events, current_user.id)
     return redirect(url_for("arena.result", token=token))
 
@@ -96,6 +97,7 @@ def vote(token: str):
 def skip(token: str):
     with unit_of_work(db.session):
         community = battles.skip_battle(db.session, current_user.id, token)
+    integrity_job.nudge()
     flash("Skipped: nothing was recorded for the models, and skips earn no points.", "info")
     return redirect(url_for("arena.arena", community=community))
 

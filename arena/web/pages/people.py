@@ -9,6 +9,7 @@ from arena.core.db import unit_of_work
 from arena.extensions import db
 from arena.game import badges, people, points
 from arena.game.rules import default_rules
+from arena.integrity import appeals
 from arena.models import ApiToken, Vote, VotingStreak, utcnow
 from arena.web.context import all_communities, community_from_args
 from arena.web.forms import ProfileForm
@@ -49,6 +50,8 @@ def _profile_context(user) -> dict:
         "agreement": (agreed, decided),
         "streak": badges.current_streak(db.session, user.id, now),
         "longest_streak": streak.longest if streak else 0,
+        "integrity": appeals.my_standing(db.session, user.id),
+        "pending_appeal": appeals.pending_appeal(db.session, user.id),
         "tokens": db.session.scalars(
             select(ApiToken)
             .where(ApiToken.user_id == user.id, ApiToken.revoked_at.is_(None))

@@ -1,0 +1,42 @@
+"""Voters the integrity scan flagged weigh less in published boards (integrity/scan.py).
+
+Their votes stay in the log and in the tallies; when a board is fitted, (1 - weight) of each
+such voter's votes in the community where they were flagged is taken off the pair counts.
+"""
+
+import numpy as np
+from sqlalchemy import and_, func, select
+from sqlalchemy.orm import Session
+
+from arena.models import Vote, VoterWeight
+from arena.voting.selection import BoardKey, vote_filter
+
+
+def discounted_rows(session: Session, key: BoardKey, rows: list[tuple]) -> list[tuple]:
+    """The tally rows (low, high, low wins, high wins, ties) less the flagged voters' share."""
+    query = vote_filter(
+        select(Vote.model_a_id, Vote.model_b_id, Vote.choice, VoterWeight.weight, func.count())
+        .join(
+            VoterWeight,
+            and_(
+                VoterWeight.voter_id == Vote.voter_id,
+                VoterWeight.community_id == Vote.community_id,
+            ),
+        )
+        .where(VoterWeight.weight < 1.0)
+        .group_by(Vote.model_a_id, Vote.model_b_id, Vote.choice, VoterWeight.weight),
+        session,
+        key,
+    )
+    removed: dict[tuple[int, int], np.ndarray] = {}
+    for model_a, model_b, choice, weight, count in session.execute(query):
+        low, high = sorted((model_a, model_b))
+        winner = {"a": model_a, "b": model_b}.get(choice)
+        cell = 2 if winner is None else (0 if winner == low else 1)
+        removed.setdefault((low, high), np.zeros(3))[cell] += (1.0 - weight) * count
+    if not removed:
+        return rows
+    return [
+        (low, high, *(np.asarray(cells, dtype=float) - removed.get((low, high), 0.0)))
+        for low, high, *cells in rows
+    ]
