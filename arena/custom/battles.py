@@ -5,6 +5,7 @@ like any other. Nothing is written unless both answers complete; what is written
 import hashlib
 import json
 import queue
+import random
 import re
 import secrets
 import threading
@@ -22,6 +23,8 @@ from arena.core.communities import find_community
 from arena.core.errors import Conflict, InvalidInput, NotFound, NothingToServe
 from arena.custom import backends
 from arena.custom.backends import BackendError, Catalogue, ModelConfig
+from arena.custom.lockstep import Lockstep
+from arena.custom.pairs import draw_pair, inactive_slugs
 from arena.models import Battle, LanguageModel, Prompt, Response
 from arena.models.chats import SharedChat, SharedMessage
 from arena.models.library import PromptShare
@@ -84,9 +87,7 @@ class Contest:
 
 def configured_models(session: Session, catalogue: Catalogue, community_slug: str) -> list:
     """Available catalogue models of the community that are active in the arena."""
-    inactive = set(
-        session.scalars(select(LanguageModel.slug).where(LanguageModel.is_active.is_(False)))
-    )
+    inactive = inactive_slugs(session)
     return [
         m for m in backends.available_models(catalogue, community_slug) if m.slug not in inactive
     ]
@@ -101,8 +102,9 @@ def start(
     community_slug: str | None,
     prompt: str,
     library_prompt_id: int | None = None,
+    rng: random.Random | None = None,
 ) -> Contest:
-    """Check the prompt and pick two models by the arena's fairness rule, least served first."""
+    """Check the prompt and draw two of the community's live contestants (pairs.draw_pair)."""
     text = check_prompt(prompt, moderation)
     community = find_community(session, community_slug)
     if library_prompt_id is not None and session.get(PromptShare, library_prompt_id) is None:
@@ -112,12 +114,8 @@ def start(
         raise NothingToServe(
             f"The {community.name} community has fewer than two models that can answer live."
         )
-    ids = _model_ids(session, [m.slug for m in candidates])
-    exposure = pairing.exposure_counts(session, community.id)
-    rng = secrets.SystemRandom()
-    ranked = sorted(candidates, key=lambda m: (exposure.get(ids[m.slug], 0), rng.random()))
-    pair = ranked[:2]
-    rng.shuffle(pair)
+    _model_ids(session, [m.slug for m in candidates])  # every contestant must be seeded
+    pair = draw_pair(candidates, rng or secrets.SystemRandom())
     first_turn = [{"role": "user", "content": text}]
     return Contest(
         token=secrets.token_urlsafe(24),
@@ -142,33 +140,52 @@ def _model_ids(session: Session, slugs: list[str]) -> dict[str, int]:
 
 
 def generate(contest: Contest, on_chunk: Callable[[str, str], None], seed: int | None = None):
-    """Both answers, streamed through on_chunk(side, text) as they arrive.
+    """Both answers, streamed through on_chunk(side, text) in lockstep (arena/custom/lockstep.py),
+    so that which side is faster cannot be seen; each side's real timing is kept in
+    contest.stats for the record.
 
     Raises BackendError (its message is safe to show) if either side fails; the caller then
-    records nothing.
+    records nothing. A failing side stops the other one.
     """
     failures: queue.Queue[BackendError] = queue.Queue()
+    lockstep = Lockstep(SIDES, on_chunk)
 
     def answer(side: str) -> None:
         try:
             generation = backends.stream_answer(
                 contest.configs[side], contest.histories[side], seed=seed
             )
-            for chunk in generation:
-                on_chunk(side, chunk)
+            chunks = iter(generation)
+            try:
+                for chunk in chunks:
+                    if lockstep.stopped:
+                        break
+                    lockstep.put(side, chunk)
+            finally:
+                close = getattr(chunks, "close", None)
+                if close:
+                    close()  # a stopped side ends its generation (and frees its model) now
+            if lockstep.stopped:
+                return
+            contest.answers[side], contest.stats[side] = generation.text, generation.stats
         except BackendError as error:
             failures.put(error)
-            return
+            lockstep.stop()
         except Exception:  # noqa: BLE001 - a bug in one backend must not hang the other side
             failures.put(BackendError("One of the models failed to answer. Please try again."))
-            return
-        contest.answers[side], contest.stats[side] = generation.text, generation.stats
+            lockstep.stop()
+        finally:
+            lockstep.finish(side)
 
     threads = [threading.Thread(target=answer, args=(side,), daemon=True) for side in SIDES]
     for thread in threads:
         thread.start()
-    for thread in threads:
-        thread.join()
+    try:
+        lockstep.run()
+    finally:
+        lockstep.stop()  # a no-op once both sides are done; else (the reader failed) ends them
+        for thread in threads:
+            thread.join()
     if not failures.empty():
         raise failures.get()
     empty = [side for side in SIDES if not contest.answers[side].strip()]

@@ -2,9 +2,11 @@
 
 from arena.core.db import unit_of_work
 from arena.custom import battles as custom_battles
+from arena.custom import pairs as custom_pairs
+from arena.custom.backends import CatalogueError
 from arena.extensions import db
 from arena.models import Battle
-from arena.web.context import catalogue, moderation
+from arena.web.context import all_communities, catalogue, moderation
 
 
 def library_prompt_id(value) -> int | None:
@@ -40,3 +42,19 @@ def run_contest(contest: custom_battles.Contest, on_chunk, seed=None) -> Battle:
         with unit_of_work(db.session):
             custom_battles.release(db.session, contest)  # a follow-up's battle is votable again
         raise
+
+
+def live_pairing() -> dict[str, dict]:
+    """Per community slug: how many contestants can answer live and, when a pair drawn from
+    them cannot be blind (fewer than three), the note the ask form shows."""
+    try:
+        counts = custom_pairs.live_contestants(db.session, catalogue())
+    except CatalogueError:
+        counts = {}
+    return {
+        community.slug: {
+            "count": counts.get(community.slug, 0),
+            "note": custom_pairs.blindness_note(counts.get(community.slug, 0)),
+        }
+        for community in all_communities()
+    }

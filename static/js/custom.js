@@ -1,12 +1,43 @@
 // Ask your own: post the prompt, then show both answers as they stream in over the socket.
 // Events name a token and a side, never a model; the battle page follows when both are done.
+// The server releases both sides in lockstep (arena/custom/lockstep.py), so neither side's speed
+// shows; here both panels are repainted together, once per frame, so the page keeps that order
+// however the socket bunches its messages. Neither panel says "done" before the battle is ready.
 (function () {
   const panels = document.getElementById("live-answers");
   const csrf = document.querySelector('meta[name="csrf-token"]').content;
   const early = {};  // events that arrive before the POST has answered with their token
   let token = null;
+  let pending = { a: "", b: "" };  // text received, not yet on screen
+  let painting = false;
+
+  function paint() {
+    painting = false;
+    const text = pending;
+    pending = { a: "", b: "" };
+    ["a", "b"].forEach(function (side) {
+      if (text[side]) document.getElementById("live-" + side).textContent += text[side];
+    });
+  }
+
+  function append(side, text) {
+    pending[side] += text;
+    if (!painting) { painting = true; window.requestAnimationFrame(paint); }
+  }
+
+  // The ask form says when a community has too few live models for the pair to be blind.
+  const community = document.getElementById("ask-community");
+  const blindness = document.getElementById("ask-blindness");
+  if (community && blindness) {
+    community.addEventListener("change", function () {
+      const note = community.selectedOptions[0] ? community.selectedOptions[0].dataset.blindness : "";
+      blindness.textContent = note || "";
+      blindness.hidden = !note;
+    });
+  }
 
   function reset() {
+    pending = { a: "", b: "" };
     ["a", "b"].forEach(function (side) {
       document.getElementById("live-" + side).textContent = "";
       document.getElementById("state-" + side).textContent = "writing…";
@@ -24,10 +55,11 @@
   function handle(name, detail) {
     if (detail.token !== token) { (early[detail.token] = early[detail.token] || []).push([name, detail]); return; }
     if (name === "custom_chunk") {
-      document.getElementById("live-" + detail.side).textContent += detail.text;
+      if (detail.side === "a" || detail.side === "b") append(detail.side, detail.text);
     } else if (name === "custom_ready") {
       window.location.assign(detail.url);
     } else if (name === "custom_failed") {
+      paint();
       ["a", "b"].forEach(function (side) { document.getElementById("state-" + side).textContent = "stopped"; });
       showError(detail.message);
     }

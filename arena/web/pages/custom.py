@@ -19,11 +19,18 @@ from arena.custom import battles as custom_battles
 from arena.custom.backends import BackendError
 from arena.extensions import db, limiter, socketio
 from arena.voting import battles as voting
-from arena.web.contests import library_prompt_id, run_contest, start_contest
+from arena.web.contests import library_prompt_id, live_pairing, run_contest, start_contest
 from arena.web.context import all_communities, catalogue, moderation
 from arena.web.pages.arena import rendered_battle
 
 blueprint = Blueprint("custom", __name__)
+
+
+@blueprint.app_context_processor
+def ask_form_helpers() -> dict:
+    """For the ask form: `live_pairing()`, per community, how many models answer live and the
+    note to show when the pair cannot be blind. Called only by templates that show the form."""
+    return {"live_pairing": live_pairing}
 
 
 def _stream_to_asker(app, contest: custom_battles.Contest, ready_url: str) -> None:
