@@ -80,12 +80,13 @@ def test_a_custom_battle_shares_its_chat_and_a_follow_up_replaces_it(custom_app)
     asked = "Name a fruit. I am [EMAIL]"
     (chat,) = exported_chats(api, page)
     assert (chat["source_format"], chat["licence"]) == ("custom_battle", "CC0-1.0")
+    # Blind until the asker votes: the export names no model yet.
     assert conversation(chat["messages"]) == [
         row
         for side in "ab"
         for row in (
             (f"{side}1", None, "user", None, asked),
-            (f"{side}2", f"{side}1", "assistant", names[side], battle["responses"][side]),
+            (f"{side}2", f"{side}1", "assistant", None, battle["responses"][side]),
         )
     ]
 
@@ -101,6 +102,7 @@ def test_a_custom_battle_shares_its_chat_and_a_follow_up_replaces_it(custom_app)
     with custom_app.app_context():
         stored = db.session.scalar(select(Battle).where(Battle.token == battle["token"]))
         latest = {"a": stored.response_a.text, "b": stored.response_b.text}
+    assert api.vote(battle["token"]).status_code == 200
     (chat,) = exported_chats(api, page)
     assert conversation(chat["messages"]) == [
         row

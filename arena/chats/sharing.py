@@ -20,7 +20,7 @@ from arena.core.errors import Conflict, InvalidInput, NotFound
 from arena.core.events import Event
 from arena.game import awards
 from arena.game.rules import Rules, default_rules
-from arena.models import LanguageModel, Prompt, Response, utcnow
+from arena.models import Battle, LanguageModel, Prompt, Response, utcnow
 from arena.models.chats import AnswerFeedback, ChatDraft, SharedChat, SharedMessage
 
 LICENCES = {"CC0-1.0": "CC0 1.0 (public domain)", "CC-BY-4.0": "CC BY 4.0 (attribution)"}
@@ -335,8 +335,26 @@ def contributions(session: Session, contributor_id: int) -> list[SharedChat]:
     )
 
 
+def _undecided_battles(session: Session, contributor_id: int) -> set[int]:
+    """Chats of the contributor's own custom battles not voted on yet: their model names wait
+    for the vote, as on the battle page (blindness holds on every channel)."""
+    return set(
+        session.scalars(
+            select(Prompt.shared_chat_id)
+            .join(Battle, Battle.prompt_id == Prompt.id)
+            .where(
+                Prompt.origin == "custom",
+                Battle.voter_id == contributor_id,
+                Battle.status != "voted",
+            )
+        )
+    )
+
+
 def export_contributions(session: Session, contributor_id: int) -> dict:
-    """Everything a contributor shared, as published (scrubbed), for download."""
+    """Everything a contributor shared, as published (scrubbed), for download; model names of
+    a custom battle appear once the contributor has voted on it."""
+    hidden = _undecided_battles(session, contributor_id)
     return {
         "chats": [
             {
@@ -356,7 +374,7 @@ def export_contributions(session: Session, contributor_id: int) -> dict:
                         "id": m.message_key,
                         "parent_id": m.parent_key,
                         "role": m.role,
-                        "model": m.model_name,
+                        "model": None if chat.id in hidden else m.model_name,
                         "content": m.content,
                         "rating": m.rating,
                         "feedback_note": m.feedback_note,
