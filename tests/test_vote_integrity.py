@@ -24,7 +24,7 @@ from arena.models import (
 from arena.voting import battles as voting
 from arena.voting import boards, checks, share_cap, trust
 from arena.voting.selection import BoardKey
-from tests.conftest import ApiClient, api_client_for
+from tests.conftest import ApiClient, api_client_for, build_app, csrf_token, sign_up
 from tests.factories import make_voter
 
 SHIPPED = trust.load_policy(trust.DEFAULT_FILE)
@@ -302,3 +302,22 @@ def _crowd_on_one_pair(session, ids, rules, prefix) -> list[int]:
         cast(session, voter.id, battle.token, "a", rules)
         voters.append(voter.id)
     return voters
+
+
+def test_page_votes_are_limited_per_account_not_per_address(tmp_path):
+    app = build_app(tmp_path, RATELIMIT_ENABLED=True)
+    eager, patient = app.test_client(), app.test_client()
+    assert sign_up(eager, "eager").status_code == 302
+    assert sign_up(patient, "patient").status_code == 302
+    csrf = csrf_token(eager, "/")
+    replies = [
+        eager.post("/arena/no-such-battle/vote", data={"csrf_token": csrf, "choice": "a"})
+        for _ in range(121)
+    ]
+    assert {r.status_code for r in replies[:120]} == {404} and replies[-1].status_code == 429
+    other = patient.post(
+        "/arena/no-such-battle/vote", data={"csrf_token": csrf_token(patient, "/"), "choice": "a"}
+    )
+    assert other.status_code == 404  # the same address, another account: still allowed
+    with app.app_context():
+        db.engine.dispose()

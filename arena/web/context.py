@@ -3,6 +3,7 @@
 from datetime import timedelta
 
 from flask import current_app, request
+from flask_login import current_user
 from sqlalchemy.orm import Session
 
 from arena.core import communities
@@ -69,3 +70,10 @@ def published(
     cache = current_app.extensions.setdefault("arena_boards", BoardCache())
     engine = db.engine
     return cache.get(db.session, key, lambda: Session(engine), wait=wait)
+
+
+def account_key() -> str:
+    """Rate limits per account for signed-in people (a shared address is not one person)."""
+    if current_user.is_authenticated:
+        return f"user:{current_user.id}"
+    return request.remote_addr or "anonymous"

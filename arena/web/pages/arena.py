@@ -10,7 +10,7 @@ from arena.core.render import markdown_to_html
 from arena.extensions import db, limiter
 from arena.voting import battles
 from arena.web import integrity_job, toasts
-from arena.web.context import all_communities, battle_expiry
+from arena.web.context import account_key, all_communities, battle_expiry
 
 blueprint = Blueprint("arena", __name__)
 
@@ -79,7 +79,9 @@ def arena():
 
 @blueprint.post("/arena/<token>/vote")
 @login_required
-@limiter.limit("120/minute")
+# Per account, and per address so that many accounts behind one cannot flood either.
+@limiter.limit("120/minute", key_func=account_key)
+@limiter.limit("600/minute")
 def vote(token: str):
     with unit_of_work(db.session):
         outcome = battles.cast_vote(
@@ -93,7 +95,9 @@ def vote(token: str):
 
 @blueprint.post("/arena/<token>/skip")
 @login_required
-@limiter.limit("120/minute")
+# Per account, and per address so that many accounts behind one cannot flood either.
+@limiter.limit("120/minute", key_func=account_key)
+@limiter.limit("600/minute")
 def skip(token: str):
     with unit_of_work(db.session):
         community = battles.skip_battle(db.session, current_user.id, token)

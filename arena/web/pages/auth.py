@@ -24,7 +24,7 @@ def _safe_next(default: str) -> str:
 
 
 @blueprint.route("/signup", methods=["GET", "POST"])
-@limiter.limit("10/minute", methods=["POST"])
+@limiter.limit("10/minute;50/day", methods=["POST"])
 def signup():
     form = SignupForm()
     if form.validate_on_submit():
