@@ -321,3 +321,11 @@ def test_page_votes_are_limited_per_account_not_per_address(tmp_path):
     assert other.status_code == 404  # the same address, another account: still allowed
     with app.app_context():
         db.engine.dispose()
+
+
+def test_the_leaderboard_page_takes_the_provenance_filters(any_app, ids):
+    client = any_app.test_client()
+    page = client.get("/leaderboard?trust=all&exposure=public").get_data(as_text=True)
+    assert 'data-trust="all"' in page and 'data-exposure="public"' in page
+    assert "Filtered: trust all, exposure public" in page
+    assert client.get("/leaderboard?trust=everyone").status_code == 400

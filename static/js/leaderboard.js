@@ -66,7 +66,7 @@
   // A vote changed this board: re-read it (the server answers with its cached fit at once).
   document.addEventListener("arena:leaderboard_changed", function () {
     const query = new URLSearchParams({ method: "bt" });
-    ["community", "style", "source"].forEach(function (name) {
+    ["community", "style", "source", "trust", "exposure", "attribution"].forEach(function (name) {
       if (table.dataset[name]) query.set(name, table.dataset[name]);
     });
     fetch("/api/v1/leaderboard?" + query.toString(), { headers: { Accept: "application/json" } })

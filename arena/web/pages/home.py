@@ -29,15 +29,17 @@ def leaderboard():
     slug = community.slug if community else None
     source = request.args.get("source", "all")
     style = request.args.get("style") == "length"
-    board = published(slug, source=source, style=style)
+    # trust, exposure, attribution: absent means what the community publishes
+    provenance = {name: request.args.get(name) for name in ("trust", "exposure", "attribution")}
+    board = published(slug, source=source, style=style, **provenance)
     rows = boards.bt_leaderboard(board, min_votes=current_app.config["BOARD_MIN_VOTES"])["models"]
     return render_template(
         "leaderboard.html",
         rows=[row for row in rows if not row["preliminary"]],
         preliminary=[row for row in rows if row["preliminary"]],
-        rates=published(slug, source=source, view="matrix"),
+        rates=published(slug, source=source, view="matrix", **provenance),
         # Scores over time refit the log at several moments: never make the page wait for it.
-        history=published(slug, source=source, view="history", wait=False)
+        history=published(slug, source=source, view="history", wait=False, **provenance)
         or {"moments": [], "scores": {}},
         position=boards.position_bias(db.session, slug),
         slugs=dict(
@@ -46,6 +48,7 @@ def leaderboard():
         style=style,
         source=source,
         sources=SOURCES,
+        provenance={name: value for name, value in provenance.items() if value},
         community=community,
         communities=all_communities(),
         min_votes=current_app.config["BOARD_MIN_VOTES"],
