@@ -1,5 +1,5 @@
 """Pairing that learns: the pure rule (weights, exploration, exposure bounds, placement boost,
-randomness, settings). The site does not serve through it yet (see BENCHMARKS.md)."""
+randomness, settings). The site's serving through it: tests/test_pairing_learns.py."""
 
 import json
 from collections import Counter
@@ -37,7 +37,9 @@ def test_close_uncertain_pairs_weigh_more_than_far_settled_ones():
         ModelState(5.0, 0.8, 100, 100),
         ModelState(45.0, 0.8, 100, 100),
     ]
-    weights = pair_weights(states, Settings())
+    # The kernel alone: with four models the cap on each one's chance of playing (1.5 x 2/4)
+    # would spread the weight; max_share 2 is certainty, no cap.
+    weights = pair_weights(states, Settings(max_share=2.0))
     assert weights[0, 1] > 10 * weights[2, 3]
 
 
@@ -51,14 +53,36 @@ def test_exploration_gives_every_pair_a_chance():
     assert off_diagonal.min() >= 0.1 / pairs * (1 - 1e-9)
 
 
-def test_a_model_under_min_share_plays_next():
+def chances(weights):
+    """Each model's chance of playing the next battle."""
+    return 2 * weights.sum(axis=1)
+
+
+def test_a_model_at_the_edge_of_min_share_plays_next():
     states = ladder()
-    states[5] = ModelState(states[5].mu, 1.0, 100, 40)  # mean 92.5: share 0.43
+    states[5] = ModelState(states[5].mu, 1.0, 100, 46)  # after the battle: mean 93.5, floor 46.75
     weights = pair_weights(states, Settings())
     others = np.delete(np.delete(weights, 5, axis=0), 5, axis=1)
     assert not others.any()
     rng = np.random.default_rng(0)
     assert all(5 in choose(states, Settings(), rng) for _ in range(50))
+
+
+def test_a_model_far_behind_catches_up_at_the_top_chance_without_jumping_the_queue():
+    states = ladder()
+    states[5] = ModelState(states[5].mu, 1.0, 100, 40)  # a late arrival: 6.5 battles short
+    weights = pair_weights(states, Settings())
+    cap = Settings().max_share * 2 / len(states)
+    assert chances(weights)[5] == pytest.approx(cap, rel=0.03)
+    assert np.delete(weights, 5, axis=0).any()  # other pairs are still served
+
+
+def test_no_model_plays_more_than_max_share_of_the_mean_chance():
+    # Two close uncertain models the kernel would pair nearly always, among settled far ones.
+    states = [ModelState(25.0, 3.0, 100, 100), ModelState(25.3, 3.0, 100, 100)]
+    states += [ModelState(25.0 + 15 * k, 0.5, 100, 100) for k in range(2, 10)]
+    cap = Settings().max_share * 2 / len(states)
+    assert chances(pair_weights(states, Settings())).max() <= cap * 1.02
 
 
 def test_a_model_above_max_share_sits_out():
@@ -71,8 +95,8 @@ def test_a_model_above_max_share_sits_out():
 
 def test_a_model_far_ahead_sits_out_even_when_another_must_play():
     states = ladder()
-    states[1] = ModelState(states[1].mu, 1.0, 100, 30)  # behind
-    states[6] = ModelState(states[6].mu, 1.0, 100, 200)  # ahead
+    states[1] = ModelState(states[1].mu, 1.0, 100, 51)  # at the edge: floor 51.4 after
+    states[6] = ModelState(states[6].mu, 1.0, 100, 170)  # ahead: 171 > 1.5 x 102.9
     weights = pair_weights(states, Settings())
     assert 2 * weights[1].sum() == pytest.approx(1.0)  # every pair holds the model behind
     assert weights[1, 6] == 0
@@ -99,7 +123,8 @@ def test_a_new_model_is_boosted():
     newcomer = [*settled[:-1], ModelState(25.0, 2.0, 3, 100)]
     share_settled = pair_weights(settled, Settings())[-1].sum()
     share_new = pair_weights(newcomer, Settings())[-1].sum()
-    assert share_new > 2 * share_settled
+    # Boosted up to the cap: 1.5 x the mean chance, not every battle.
+    assert share_new == pytest.approx(Settings().max_share * share_settled, rel=0.03)
     # Boost 1 is no boost.
     assert pair_weights(newcomer, Settings(placement_boost=1.0))[-1].sum() == pytest.approx(
         share_settled

@@ -10,25 +10,30 @@ the two strengths lie within `closeness` of each other:
     w(a, b) = exp(-(mu_a - mu_b)² / (2 · (closeness² + sigma_a² + sigma_b²)))
 
 An uncertain model (a new one above all) has a wide kernel and meets opponents across the
-ladder, which places it quickly; a settled model meets its neighbours. In simulation
-(`bench/pairing_simulation.py`; BENCHMARKS.md, "Pairing that learns") it reaches the target
-ranking quality with fewer votes than uniform pairs, and did better than the alternatives
-tried: (sigma_a² + sigma_b²)·p(1-p), the probability that the current order is wrong, the
-expected reduction of mis-ordered pairs, and LMArena's square root of the variance
-reduction. The same section shows why no rule saves much more in that world. The site does
-not serve through it yet.
+ladder, which places it quickly; a settled model meets its neighbours. Earlier simulation
+runs preferred it to (sigma_a² + sigma_b²)·p(1-p), the probability that the current order is
+wrong, the expected reduction of mis-ordered pairs, and LMArena's square root of the variance
+reduction. In worlds as spread as the real arena it needs about as many votes as uniform
+pairs to rank well, and no allocation could need much fewer there (BENCHMARKS.md, "Pairing
+that learns"); what it buys is bounded exposure and newcomers placed in fewer arena votes.
+The site serves through it (`pairing.choose_pair`).
 
 Around it: a share of uniformly random pairs (`exploration`: every pair keeps a chance, and
 the ratings cannot starve a model); a boost for models with fewer than `placement_votes`
-votes; exposure bounds, checked for the shares after the battle: a model that would fall
-below `min_share` × the mean by sitting out plays, one that would pass `max_share` × the mean
-by playing sits out. The pair is drawn at random in proportion to the weights, so nobody can
-predict it.
+votes; exposure bounds. No model's chance of playing the next battle passes `max_share` ×
+the mean chance, however boosted, so a new model is not served to everyone at once. Checked
+for the counts after the battle: a model that would pass `max_share` × the mean by playing
+sits out; one at the edge of `min_share` × the mean plays; one further behind (a late
+arrival) catches up at the top chance. The pair is drawn at random in proportion to the
+weights, so nobody can predict it.
 """
 
+from collections.abc import Collection
 from dataclasses import dataclass, fields
 
 import numpy as np
+
+CAP_ROUNDS = 25  # rounds of rescaling for the cap on each model's chance of playing
 
 
 @dataclass(frozen=True)
@@ -82,29 +87,60 @@ def pair_weights(states: list[ModelState], settings: Settings) -> np.ndarray:
 
 
 def choose(
-    states: list[ModelState], settings: Settings, rng: np.random.Generator
-) -> tuple[int, int]:
-    """Indices of the two models of the next battle, in random order."""
+    states: list[ModelState],
+    settings: Settings,
+    rng: np.random.Generator,
+    excluded: Collection[tuple[int, int]] = (),
+) -> tuple[int, int] | None:
+    """Indices of the two models of the next battle, in random order, drawn from the weights
+    without the `excluded` pairs (index pairs, either order); None when they exclude all."""
     weights = pair_weights(states, settings)
-    first, second = divmod(int(rng.choice(weights.size, p=weights.ravel())), len(states))
+    for first, second in excluded:
+        weights[first, second] = weights[second, first] = 0.0
+    total = weights.sum()
+    if total <= 0:
+        return None
+    first, second = divmod(int(rng.choice(weights.size, p=weights.ravel() / total)), len(states))
     return (first, second) if rng.random() < 0.5 else (second, first)
 
 
 def _within_bounds(weights: np.ndarray, battles: np.ndarray, settings: Settings) -> np.ndarray:
-    """Keep every share within the bounds after this battle: a model that would fall below
-    min_share by sitting it out plays, and one that would pass max_share by playing sits out.
-    Only when two or more models are behind at once can one of them slip below, by less than
-    one battle, until the next draws pick it."""
+    """Exposure bounds. No model's chance of playing the next battle passes max_share × the
+    mean chance (2 / models), however boosted. For the counts after this battle: a model that
+    would pass max_share × the mean by playing sits out; one that would fall below min_share
+    by sitting out plays, when that is the edge of the floor (under one battle short). A model
+    further behind, a late arrival above all, catches up at the top chance instead of
+    jumping the queue. Only when two or more models are at the edge at once can one of them
+    slip below, by under one battle, until the next draws pick it."""
+    models = len(battles)
+    mean_after = battles.mean() + 2 / models
+    short = settings.min_share * mean_after - battles  # battles under the floor if it sits out
+    catching_up = short > 1
+    weights = _chances_capped(weights, settings.max_share * 2 / models, catching_up)
     if battles.sum() == 0:
         return weights
-    mean_after = battles.mean() + 2 / len(battles)
-    behind = battles / mean_after < settings.min_share
+    behind = (short > 0) & ~catching_up
     ahead = (battles + 1) / mean_after > settings.max_share
     allowed = ~(ahead[:, None] | ahead[None, :])
     if behind.any():
         forced = behind[:, None] | behind[None, :]
         allowed = forced & allowed if _any_pair(forced & allowed) else forced
     return _normalised(weights, allowed) if _any_pair(allowed) else weights
+
+
+def _chances_capped(weights: np.ndarray, cap: float, raised: np.ndarray) -> np.ndarray:
+    """Rescale the pairs so that each model's chance of playing (twice its row's sum) is at
+    most `cap`, and `cap` for the `raised` ones, to within 2 % (alternating scaling as in
+    iterative proportional fitting, a few rounds)."""
+    for _ in range(CAP_ROUNDS):
+        chance = 2 * weights.sum(axis=1)
+        target = np.where(raised, cap, np.minimum(chance, cap))
+        if np.all(np.abs(chance - target) <= 0.02 * cap):
+            break
+        scale = np.sqrt(target / np.maximum(chance, 1e-300))
+        weights = weights * scale[:, None] * scale[None, :]
+        weights /= weights.sum()
+    return weights
 
 
 def _any_pair(allowed: np.ndarray) -> bool:

@@ -1,21 +1,37 @@
-"""Which two answers a voter sees next: fair exposure per model, no repeats while unseen remain."""
+"""Which two answers a voter sees next: the model pair the matchmaking rule draws from the
+community's live ratings and exposure (voting/matchmaking.py), on a prompt both answered that
+the voter was not served that pair on; least-served-first when the drawn pairs have nothing
+left for the voter; no repeats while unseen pairs remain."""
 
+import json
+import os
 import random
 import secrets
 from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
 from weakref import WeakKeyDictionary
 
+import numpy as np
 from sqlalchemy import and_, bindparam, func, select
 from sqlalchemy.orm import Session
 
+from arena.config import PROJECT_ROOT
 from arena.core.db import insert_on_conflict
-from arena.models import Battle, Exposure, LanguageModel, Prompt, Response
+from arena.models import Battle, Community, Exposure, LanguageModel, Prompt, Rating, Response
 from arena.models.chats import SharedChat
+from arena.voting import matchmaking
+from arena.voting.ratings import ENVIRONMENT
 
 # Prompts are checked in growing chunks: the first few nearly always hold an unseen pair,
 # and a voter who has seen most of a model's prompts still costs few queries.
 FIRST_CHUNK = 8
 CHUNK_GROWTH = 4
+# Pairs drawn before falling back to least-served-first: a drawn pair has nothing to serve when
+# the voter was served it on every prompt both models answered.
+MAX_DRAWS = 4
+# The per-community settings of the rule; ARENA_PAIRING_FILE names another file.
+PAIRING_FILE = PROJECT_ROOT / "seeds" / "pairing.json"
 
 
 @dataclass(frozen=True)
@@ -28,13 +44,24 @@ class Pair:
 # The statements of a serve are built once, with bound parameters (see voting/battles.py).
 _responses, _prompts, _models = Response.__table__, Prompt.__table__, LanguageModel.__table__
 _exposures, _battles, _chats = Exposure.__table__, Battle.__table__, SharedChat.__table__
+_ratings, _communities = Rating.__table__, Community.__table__
+_SLUG = (
+    select(_communities.c.slug)
+    .where(_communities.c.id == bindparam("community_id"))
+    .scalar_subquery()
+)
 
 # The active models, how many battles of the community each was served in (None before the
-# first), and the two marks that tell whether a community's catalogue is still current.
+# first), their rating in the community (None before their first vote), the community's slug,
+# and the two marks that tell whether a community's catalogue is still current.
 _STATE = (
     select(
         _models.c.id,
         _exposures.c.battles,
+        _ratings.c.mu,
+        _ratings.c.sigma,
+        _ratings.c.votes,
+        _SLUG.label("slug"),
         select(func.max(_responses.c.id)).scalar_subquery().label("newest_answer"),
         select(func.count())
         .where(_prompts.c.community_id == bindparam("community_id"), _prompts.c.is_active.is_(True))
@@ -48,6 +75,7 @@ _STATE = (
             _exposures.c.community_id == bindparam("community_id"),
         ),
     )
+    .outerjoin(_ratings, and_(_ratings.c.model_id == _models.c.id, _ratings.c.scope == _SLUG))
     .where(_models.c.is_active.is_(True))
 )
 # Who answered which active prompt of the community, and who shared the chat it came from.
@@ -66,6 +94,8 @@ _ANSWERS = (
         _prompts.c.is_active.is_(True),
     )
 )
+# The same, for the two models of a drawn pair only.
+_PAIR_ANSWERS = _ANSWERS.where(_responses.c.model_id.in_(bindparam("model_ids", expanding=True)))
 _SERVED = select(_battles.c.response_a_id, _battles.c.response_b_id).where(
     _battles.c.voter_id == bindparam("voter_id"),
     _battles.c.prompt_id.in_(bindparam("prompt_ids", expanding=True)),
@@ -110,19 +140,62 @@ def _catalogue(session: Session, community_id: int, marks: tuple) -> _Catalogue:
     return catalogue
 
 
-def _state(session: Session, community_id: int) -> tuple[dict[int, int], _Catalogue]:
-    """{model id: battles served in the community} of the models pairing may choose (active,
-    with an answer to an active prompt of the community), and the community's catalogue."""
+@dataclass(frozen=True)
+class _Live:
+    """What a pairing decision reads fresh: {model id: battles served in the community} of the
+    models pairing may choose (active, with an answer to an active prompt of the community),
+    their matchmaking states, the community's slug, and its catalogue."""
+
+    exposure: dict[int, int]
+    states: dict[int, matchmaking.ModelState]
+    slug: str | None
+    catalogue: _Catalogue
+
+
+def _state(session: Session, community_id: int) -> _Live:
     rows = session.execute(_STATE, {"community_id": community_id}).all()
     marks = (rows[0].newest_answer, rows[0].active_prompts) if rows else (None, None)
     catalogue = _catalogue(session, community_id, marks)
-    exposure = {row.id: row.battles or 0 for row in rows if row.id in catalogue.prompts_of}
-    return exposure, catalogue
+    rows = [row for row in rows if row.id in catalogue.prompts_of]
+    states = {row.id: _model_state(row) for row in rows}
+    exposure = {model_id: state.battles for model_id, state in states.items()}
+    return _Live(exposure, states, rows[0].slug if rows else None, catalogue)
+
+
+def _model_state(row) -> matchmaking.ModelState:
+    """A model's rating in the community (the prior before its first vote) and exposure."""
+    unrated = row.mu is None
+    return matchmaking.ModelState(
+        ENVIRONMENT.mu if unrated else row.mu,
+        ENVIRONMENT.sigma if unrated else row.sigma,
+        row.votes or 0,
+        row.battles or 0,
+    )
+
+
+def settings_for(
+    community_slug: str | None, path: str | Path | None = None
+) -> matchmaking.Settings:
+    """The community's pairing settings: the file's defaults, then the community's overrides.
+    Each file is read once per process."""
+    path = path or os.environ.get("ARENA_PAIRING_FILE") or PAIRING_FILE
+    return _settings(str(path), community_slug)
+
+
+@cache
+def _settings(path: str, community_slug: str | None) -> matchmaking.Settings:
+    return matchmaking.Settings.from_mapping(_pairing_file(path), community_slug)
+
+
+@cache
+def _pairing_file(path: str) -> dict:
+    file = Path(path)
+    return json.loads(file.read_text()) if file.exists() else {}
 
 
 def community_model_ids(session: Session, community_id: int) -> list[int]:
     """Active models with at least one answer in the community."""
-    return list(_state(session, community_id)[0])
+    return list(_state(session, community_id).exposure)
 
 
 def exposure_counts(session: Session, community_id: int) -> dict[int, int]:
@@ -152,16 +225,60 @@ class _Pool:
 def choose_pair(
     session: Session, community_id: int, voter_id: int, rng: random.Random | None = None
 ) -> Pair | None:
-    """Pick the least-served model, then its least-served opponent on a prompt the voter has
-    not been served with that pairing; failing that, one they were served but never judged.
-    None when the voter has judged every pair (or the community has fewer than two models)."""
-    exposure, catalogue = _state(session, community_id)
-    if len(exposure) < 2:
+    """Draw two models with the matchmaking rule and serve them on a prompt the voter was not
+    served that pair on (up to MAX_DRAWS draws of different pairs). Failing that, the
+    least-served model and its least-served opponent on such a prompt; then one they were
+    served but never judged. None when the voter has judged every pair (or the community has
+    fewer than two models). `rng` (tests) makes the draws reproducible."""
+    live = _state(session, community_id)
+    if len(live.exposure) < 2:
         return None
-    # Tie-breaks need no secrecy, only fairness: one seed from the OS per serve, not a system
-    # call for each of the dozens of draws.
-    rng = rng or random.Random(secrets.randbits(64))
-    pool = _Pool(community_id, voter_id, set(exposure), exposure, rng, catalogue)
+    # Nobody can predict a pair: one seed from the OS per serve (not a system call for each of
+    # the dozens of draws) feeds the tie-breaks and the matchmaking generator.
+    rng = rng or random.Random(secrets.randbits(128))
+    exposure = live.exposure
+    pool = _Pool(community_id, voter_id, set(exposure), exposure, rng, live.catalogue)
+    return _drawn_pair(session, pool, live) or _least_served_pair(session, pool)
+
+
+def _drawn_pair(session, pool: _Pool, live: _Live) -> Pair | None:
+    model_ids, states = list(live.states), list(live.states.values())
+    settings = settings_for(live.slug)
+    generator = np.random.default_rng(pool.rng.getrandbits(128))
+    tried: set[tuple[int, int]] = set()
+    for _ in range(MAX_DRAWS):
+        drawn = matchmaking.choose(states, settings, generator, excluded=tried)
+        if drawn is None:
+            return None
+        pair = _prompt_for_pair(session, pool, model_ids[drawn[0]], model_ids[drawn[1]])
+        if pair:
+            return pair
+        tried.add(drawn)
+    return None
+
+
+def _prompt_for_pair(session, pool: _Pool, model_id: int, opponent_id: int) -> Pair | None:
+    """The pair on a random prompt both answered that the voter was not served it on."""
+    theirs = {prompt_id for prompt_id, _ in pool.catalogue.prompts_of.get(opponent_id, ())}
+    prompt_ids = [
+        prompt_id
+        for prompt_id, contributor_id in pool.catalogue.prompts_of.get(model_id, ())
+        if prompt_id in theirs and contributor_id != pool.voter_id  # double blind
+    ]
+    pool.rng.shuffle(prompt_ids)
+    for chunk in _growing_chunks(prompt_ids):
+        answers = _answers_by_prompt(session, chunk, {model_id, opponent_id}, of_these_only=True)
+        seen = _seen_pairs(session, pool.voter_id, chunk)
+        for prompt_id in chunk:
+            responses = answers.get(prompt_id, {})
+            own, other = responses.get(model_id), responses.get(opponent_id)
+            if own and other and frozenset((own, other)) not in seen:
+                return Pair(prompt_id, (own, other), (model_id, opponent_id))
+    return None
+
+
+def _least_served_pair(session, pool: _Pool) -> Pair | None:
+    exposure = pool.exposure
     by_need = sorted(exposure, key=lambda m: (exposure[m], pool.rng.random()))
     for unvoted_only in (False, True):
         for model_id in by_need:
@@ -202,10 +319,18 @@ def _growing_chunks(items: list) -> list[list]:
     return chunks
 
 
-def _answers_by_prompt(session, prompt_ids, active_model_ids) -> dict[int, dict[int, int]]:
-    """{prompt_id: {model_id: response_id}} for the given prompts and active models."""
+def _answers_by_prompt(
+    session, prompt_ids, active_model_ids, of_these_only=False
+) -> dict[int, dict[int, int]]:
+    """{prompt_id: {model_id: response_id}} for the given prompts and active models (read for
+    those models only with of_these_only: a drawn pair)."""
     answers: dict[int, dict[int, int]] = {}
-    for prompt_id, model_id, response_id in session.execute(_ANSWERS, {"prompt_ids": prompt_ids}):
+    if of_these_only:
+        parameters = {"prompt_ids": prompt_ids, "model_ids": sorted(active_model_ids)}
+        rows = session.execute(_PAIR_ANSWERS, parameters)
+    else:
+        rows = session.execute(_ANSWERS, {"prompt_ids": prompt_ids})
+    for prompt_id, model_id, response_id in rows:
         if model_id in active_model_ids:
             answers.setdefault(prompt_id, {})[model_id] = response_id
     return answers
