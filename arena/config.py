@@ -78,7 +78,7 @@ def load_config(overrides: dict | None = None) -> dict:
     }
     config.update(overrides)
     config["RATELIMIT_STORAGE_URI"] = config.get("RATELIMIT_STORAGE_URI") or (
-        config["REDIS_URL"] or "memory://"
+        config["REDIS_URL"] or "arena-memory://"
     )
     if not config["SECRET_KEY"]:
         if config["WEB_CONCURRENCY"] > 1 or config["REDIS_URL"]:

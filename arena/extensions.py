@@ -8,6 +8,7 @@ from flask_socketio import SocketIO
 from flask_sqlalchemy import SQLAlchemy
 from flask_wtf.csrf import CSRFProtect
 
+from arena import rate_limit_storage  # noqa: F401 - registers arena-memory://
 from arena.models import Base
 
 db = SQLAlchemy(model_class=Base)
