@@ -2,8 +2,9 @@
 
 `limits.storage.MemoryStorage` starts a timer thread that sweeps expired counters 10 ms after
 most requests; under load that is a thread start per request (half of Flask-Limiter's 11 % of
-the server's CPU in the SQLite vote-cycle benchmark, BENCHMARKS.md). Its fixed-window counters already expire when read, so
-sweeping is only housekeeping: this storage does it inline, at most every SWEEP_SECONDS.
+the server's CPU in the SQLite vote-cycle benchmark, BENCHMARKS.md). Its fixed-window
+counters already expire when read, so sweeping is only housekeeping: this storage does it
+inline, at most every SWEEP_SECONDS.
 Registered as `arena-memory://`, the embedded default (`RATELIMIT_STORAGE_URI`).
 """
 

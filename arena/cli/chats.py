@@ -1,8 +1,9 @@
-"""Bulk imports of shared chats."""
+"""Bulk imports of shared chats, and checks of the models they claim."""
 
 from pathlib import Path
 
 import click
+from flask import current_app
 
 from arena import realtime
 from arena.chats import sharing
@@ -10,7 +11,10 @@ from arena.chats.formats import parse_chat_file
 from arena.cli import arena_cli, fail_on_domain_error
 from arena.core import accounts
 from arena.core.db import unit_of_work
+from arena.custom.backends import load_catalogue
 from arena.extensions import db
+from arena.integrity import attribution
+from arena.models import utcnow
 
 CLI_MAX_BYTES = 256 * 1024 * 1024  # bulk loads may be larger than web uploads
 
@@ -41,3 +45,15 @@ def import_chats_command(file, username, community, licence, tags):
     )
     redacted = ", ".join(f"{count} {kind}" for kind, count in sorted(result.redactions().items()))
     click.echo(f"Redacted: {redacted or 'nothing'}.")
+
+
+@arena_cli.command("check-attributions")
+@click.option("--limit", default=50, show_default=True, help="Answers to check in this run.")
+def check_attributions_command(limit):
+    """Score uploaded answers claimed as an in-process contestant under that model; outliers
+    are listed for moderators at /moderation."""
+    catalogue = load_catalogue(current_app.config["BACKENDS_FILE"])
+    with unit_of_work(db.session):
+        checks = attribution.check_claims(db.session, catalogue, utcnow(), limit=limit)
+    outliers = sum(check.outlier for check in checks)
+    click.echo(f"Checked {len(checks)} claimed answers: {outliers} outliers.")

@@ -7,7 +7,13 @@ from arena.models.accounts import ApiToken, User
 from arena.models.base import CHOICES, OVERALL, Base, utcnow
 from arena.models.chats import AnswerFeedback, ChatDraft, SharedChat, SharedMessage
 from arena.models.game import PointEvent, PointTotal, UserBadge, VoteVerdict, VotingStreak
-from arena.models.integrity import Appeal, IntegrityClock, IntegrityFlag, VoterWeight
+from arena.models.integrity import (
+    Appeal,
+    AttributionCheck,
+    IntegrityClock,
+    IntegrityFlag,
+    VoterWeight,
+)
 from arena.models.library import PromptComment, PromptShare, PromptUpvote
 from arena.models.voting import (
     Battle,
@@ -28,6 +34,7 @@ __all__ = [
     "OVERALL",
     "AnswerFeedback",
     "Appeal",
+    "AttributionCheck",
     "ApiToken",
     "Base",
     "Battle",

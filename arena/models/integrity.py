@@ -6,7 +6,7 @@ scan; appeals and moderators' decisions are facts.
 
 from datetime import datetime
 
-from sqlalchemy import JSON, DateTime, Float, ForeignKey, Index, Integer, String, Text
+from sqlalchemy import JSON, Boolean, DateTime, Float, ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from arena.models.base import Base, utcnow
@@ -63,3 +63,20 @@ class IntegrityClock(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     last_scan_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     flags: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class AttributionCheck(Base):
+    """Whether an uploaded answer claimed as a catalogue model reads like that model's own:
+    its mean log-probability per token under the model, against the model's own answers to
+    the same prompt (integrity/attribution.py). Outliers go to moderators."""
+
+    __tablename__ = "attribution_checks"
+
+    response_id: Mapped[int] = mapped_column(
+        ForeignKey("responses.id", ondelete="CASCADE"), primary_key=True
+    )
+    model_id: Mapped[int] = mapped_column(ForeignKey("models.id"))
+    claimed_logprob: Mapped[float] = mapped_column(Float)
+    own_logprob: Mapped[float] = mapped_column(Float)
+    outlier: Mapped[bool] = mapped_column(Boolean)
+    checked_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)

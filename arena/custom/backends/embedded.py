@@ -13,7 +13,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from arena.custom.backends.common import BackendError, Progress
+from arena.custom.backends.common import BackendError, Progress, chat_messages
 from arena.custom.backends.config import BackendConfig, ModelConfig, Weights
 
 _SAMPLING_KEYS = (
@@ -68,12 +68,15 @@ def unavailable_reason(config: ModelConfig) -> str | None:
     return None
 
 
-def load_model(path: Path, backend: BackendConfig, contestant: str = "") -> LoadedModel:
+def load_model(
+    path: Path, backend: BackendConfig, contestant: str = "", logits_all: bool = False
+) -> LoadedModel:
     """Load a GGUF file once per process and contestant; later calls reuse it.
 
     Each contestant (model configuration) gets its own instance, so the two sides of a custom
     battle stream at the same time even when they share weights; calls for one contestant take
-    turns on its lock. Settings of the first load win.
+    turns on its lock. Settings of the first load win. `logits_all` keeps every position's
+    logits, which scoring a given text needs.
     """
     key = (str(path.resolve()), contestant)
     with _loading:
@@ -85,6 +88,7 @@ def load_model(path: Path, backend: BackendConfig, contestant: str = "") -> Load
                 n_ctx=backend.n_ctx,
                 n_threads=backend.n_threads,
                 n_threads_batch=backend.n_threads,
+                logits_all=logits_all,
                 verbose=False,
             )
             _loaded[key] = LoadedModel(llama=llama)
@@ -147,3 +151,36 @@ def _stream_locked(llama, config, messages, seed, deadline, progress) -> Iterato
     text = "".join(parts)
     # Counted by the model's own tokenizer: the stream's chunks may merge held-back tokens.
     progress.completion_tokens = len(llama.tokenize(text.encode(), add_bos=False)) if text else 0
+
+
+def answer_logprob(config: ModelConfig, messages: list[dict], answer: str) -> float:
+    """The mean log-probability per token of `answer` as this model's reply to `messages`
+    (its system prompt and chat template included): how likely the model is to have written
+    it. Answers longer than the context are scored on their beginning."""
+    import numpy as np
+    from llama_cpp.llama_chat_format import Jinja2ChatFormatter
+
+    reason = unavailable_reason(config)
+    if reason:
+        raise BackendError(reason)
+    weights = config.backend_config.weights[config.backend_model]
+    model = load_model(weights_path(weights), config.backend_config, "scoring", logits_all=True)
+    with model.lock:
+        llama = model.llama
+        formatter = Jinja2ChatFormatter(
+            template=llama.metadata["tokenizer.chat_template"],
+            eos_token=llama._model.token_get_text(llama.token_eos()),
+            bos_token=llama._model.token_get_text(llama.token_bos()),
+        )
+        prompt = formatter(messages=chat_messages(config, messages)).prompt
+        context = llama.tokenize(prompt.encode(), add_bos=False, special=True)
+        tokens = llama.tokenize(answer.encode(), add_bos=False, special=False)
+        tokens = tokens[: max(0, llama.n_ctx() - len(context))]
+        if not tokens or len(context) < 1:
+            raise BackendError("The conversation is too long to score against this model.")
+        llama.reset()
+        llama.eval(context + tokens)
+        rows = np.asarray(llama.scores[len(context) - 1 : len(context) + len(tokens) - 1])
+        peak = rows.max(axis=1, keepdims=True)
+        log_norm = peak[:, 0] + np.log(np.exp(rows - peak).sum(axis=1))
+        return float((rows[np.arange(len(tokens)), tokens] - log_norm).mean())

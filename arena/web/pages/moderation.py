@@ -1,11 +1,12 @@
-"""Integrity for people: a flagged voter's notice and appeal, the moderators' list of cases."""
+"""Integrity for people: a flagged voter's notice and appeal, the moderators' list of cases
+and of uploaded answers that do not read like the model they are claimed for."""
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
 from arena.core.db import unit_of_work
 from arena.extensions import db, limiter
-from arena.integrity import appeals
+from arena.integrity import appeals, attribution
 from arena.models import utcnow
 
 blueprint = Blueprint("moderation", __name__)
@@ -30,7 +31,11 @@ def appeal():
 @login_required
 def cases():
     _require_moderator()
-    return render_template("moderation.html", cases=appeals.cases(db.session))
+    return render_template(
+        "moderation.html",
+        cases=appeals.cases(db.session),
+        outliers=attribution.outliers(db.session),
+    )
 
 
 @blueprint.post("/moderation/appeals/<int(max=2147483647):appeal_id>")
