@@ -13,6 +13,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from arena.models import Vote
+from arena.voting import tallies
 from arena.voting.selection import LIVE_ORIGIN, BoardKey, vote_filter
 
 
@@ -49,9 +50,7 @@ def excess(
         weight = min(factor.get((voter, model_a), 1.0), factor.get((voter, model_b), 1.0))
         if weight >= 1.0:
             continue
-        low, high = sorted((model_a, model_b))
-        winner = {"a": model_a, "b": model_b}.get(choice)
-        cell = 2 if winner is None else (0 if winner == low else 1)
+        low, high, cell = tallies.cell_of(model_a, model_b, choice)
         removed.setdefault((low, high), np.zeros(3))[cell] += (1.0 - weight) * count
     return removed
 
@@ -64,10 +63,4 @@ def capped_rows(session: Session, key: BoardKey, rows: list[tuple], share: float
     for low, high, *cells in rows:
         totals[low] += sum(cells)
         totals[high] += sum(cells)
-    removed = excess(voter_cells(session, key), totals, share, min_votes)
-    if not removed:
-        return rows
-    return [
-        (low, high, *(np.asarray(cells, dtype=float) - removed.get((low, high), 0.0)))
-        for low, high, *cells in rows
-    ]
+    return tallies.less(rows, excess(voter_cells(session, key), totals, share, min_votes))

@@ -6,6 +6,7 @@ live vote adds to its pair's row in its own transaction, and `rebuild` recounts 
 vote log (bulk imports and `rebuild-ratings` call it).
 """
 
+import numpy as np
 from sqlalchemy import case, delete, func, insert, select
 from sqlalchemy.orm import Session
 
@@ -72,3 +73,21 @@ def rebuild(session: Session) -> int:
     if rows:
         session.execute(insert(PairTally), rows)
     return len(rows)
+
+
+def cell_of(model_a: int, model_b: int, choice: str) -> tuple[int, int, int]:
+    """(lower model id, higher model id, column) of a vote in a tally row: 0 low wins,
+    1 high wins, 2 a tie or both bad."""
+    low, high = sorted((model_a, model_b))
+    winner = {"a": model_a, "b": model_b}.get(choice)
+    return low, high, 2 if winner is None else (0 if winner == low else 1)
+
+
+def less(rows: list[tuple], removed: dict) -> list[tuple]:
+    """Tally rows (low, high, low wins, high wins, ties) minus `removed[(low, high)]`."""
+    if not removed:
+        return rows
+    return [
+        (low, high, *(np.asarray(cells, dtype=float) - removed.get((low, high), 0.0)))
+        for low, high, *cells in rows
+    ]

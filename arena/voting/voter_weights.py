@@ -9,6 +9,7 @@ from sqlalchemy import and_, func, select
 from sqlalchemy.orm import Session
 
 from arena.models import Vote, VoterWeight
+from arena.voting import tallies
 from arena.voting.selection import BoardKey, vote_filter
 
 
@@ -30,13 +31,6 @@ def discounted_rows(session: Session, key: BoardKey, rows: list[tuple]) -> list[
     )
     removed: dict[tuple[int, int], np.ndarray] = {}
     for model_a, model_b, choice, weight, count in session.execute(query):
-        low, high = sorted((model_a, model_b))
-        winner = {"a": model_a, "b": model_b}.get(choice)
-        cell = 2 if winner is None else (0 if winner == low else 1)
+        low, high, cell = tallies.cell_of(model_a, model_b, choice)
         removed.setdefault((low, high), np.zeros(3))[cell] += (1.0 - weight) * count
-    if not removed:
-        return rows
-    return [
-        (low, high, *(np.asarray(cells, dtype=float) - removed.get((low, high), 0.0)))
-        for low, high, *cells in rows
-    ]
+    return tallies.less(rows, removed)
