@@ -174,21 +174,7 @@ WIDTHS = "() => [document.documentElement.scrollWidth, document.documentElement.
 SIDEWAYS = ("/arena", "/leaderboard", "/people", "/prompts", "/chats", "/profile", "/")
 
 
-@pytest.mark.parametrize(
-    "device",
-    [
-        "desktop",
-        pytest.param(
-            "phone",
-            marks=pytest.mark.xfail(
-                strict=True,
-                reason="bug: the top bar's links do not wrap at 390 px (static/css/arena.css "
-                ".topbar nav), so every page is about 700 px wide and scrolls sideways; the "
-                "leaderboard table is 20 px too wide as well",
-            ),
-        ),
-    ],
-)
+@pytest.mark.parametrize("device", ["desktop", "phone"])
 def test_no_page_scrolls_sideways(browser, base_url, device):
     context = browser.new_context(viewport=VIEWPORTS[device])
     page = context.new_page()
@@ -203,12 +189,6 @@ def test_no_page_scrolls_sideways(browser, base_url, device):
     assert not too_wide, f"wider than the {VIEWPORTS[device]['width']} px screen: {too_wide}"
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="bug: '.answers { display: grid }' (static/css/arena.css) overrides the hidden "
-    "attribute of #live-answers, so two empty 'Answer A/B writing…' cards sit above every "
-    "ordinary battle",
-)
 def test_an_ordinary_battle_shows_no_live_answer_panels(browser, base_url):
     context = browser.new_context(viewport=VIEWPORTS["desktop"])
     page = context.new_page()
