@@ -235,9 +235,7 @@ def test_the_share_cap_scales_one_accounts_votes_down():
     assert share_cap.excess(cells, {1: 40, 2: 40}, share=0.1, min_model_votes=50) == {}
 
 
-def test_a_bloc_account_is_held_to_the_share_cap_on_the_published_board(
-    ids, monkeypatch
-):
+def test_a_bloc_account_is_held_to_the_share_cap_on_the_published_board(ids, monkeypatch):
     session = db.session
     rules = policy(probation_votes=0, probation_checks=0, share_cap=0.1, share_cap_min_votes=3)
     monkeypatch.setattr(trust, "default_policy", lambda: rules)
@@ -329,3 +327,23 @@ def test_the_leaderboard_page_takes_the_provenance_filters(any_app, ids):
     assert 'data-trust="all"' in page and 'data-exposure="public"' in page
     assert "Filtered: trust all, exposure public" in page
     assert client.get("/leaderboard?trust=everyone").status_code == 400
+
+
+def test_the_result_page_tells_a_new_voter_their_votes_count_after_probation(
+    app, browser_client, monkeypatch
+):
+    monkeypatch.setattr(trust, "default_policy", lambda: SHIPPED)
+    page = browser_client.get("/arena").get_data(as_text=True)
+    csrf = page.split('name="csrf_token" value="')[1].split('"')[0]
+    with app.app_context():
+        token = db.session.scalar(select(Battle.token).where(Battle.status == "open"))
+    voted = browser_client.post(f"/arena/{token}/vote", data={"csrf_token": csrf, "choice": "a"})
+    result = browser_client.get(voted.headers["Location"]).get_data(as_text=True)
+    left = SHIPPED.probation_votes - 1
+    assert 'id="probation"' in result and f"{left} more votes" in result
+    monkeypatch.setattr(
+        trust, "default_policy", lambda: policy(probation_votes=0, probation_checks=0)
+    )
+    assert 'id="probation"' not in browser_client.get(voted.headers["Location"]).get_data(
+        as_text=True
+    )

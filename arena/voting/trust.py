@@ -231,3 +231,16 @@ def rebuild_standings(session: Session, policy: Policy) -> int:
     if standings:
         session.execute(insert(VoterStanding), standings)
     return sum(len(ids) for ids in changed.values())
+
+
+def probation_left(session: Session, user_id: int, policy: Policy) -> dict | None:
+    """What a voter on probation still has to do to count: votes and checks; None once
+    counted (or excluded, which a voter is not told here: see integrity/appeals.py)."""
+    row = session.get(VoterStanding, user_id)
+    votes, passed, failed = (row.votes, row.checks_passed, row.checks_failed) if row else (0, 0, 0)
+    if state_of(votes, passed, failed, policy) != PROBATION:
+        return None
+    return {
+        "votes": max(0, policy.probation_votes - votes),
+        "checks": max(0, policy.probation_checks - passed),
+    }

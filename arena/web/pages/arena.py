@@ -8,7 +8,7 @@ from arena.core.db import unit_of_work
 from arena.core.errors import NotFound, NothingToServe
 from arena.core.render import markdown_to_html
 from arena.extensions import db, limiter
-from arena.voting import battles
+from arena.voting import battles, trust
 from arena.web import integrity_job, toasts
 from arena.web.context import account_key, all_communities, battle_expiry
 
@@ -116,4 +116,5 @@ def result(token: str):
         models=models,
         choice=choice,
         community_slug=battle.community.slug,
+        probation=trust.probation_left(db.session, current_user.id, trust.default_policy()),
     )
