@@ -19,10 +19,11 @@ from arena.models import (
     Response,
     Vote,
     VoterStanding,
+    VoterWeight,
     VoteVerdict,
 )
 from arena.voting import battles as voting
-from arena.voting import boards, checks, share_cap, trust
+from arena.voting import boards, checks, share_cap, tallies, trust
 from arena.voting.selection import BoardKey
 from tests.conftest import ApiClient, api_client_for, build_app, csrf_token, sign_up
 from tests.factories import make_voter
@@ -347,3 +348,36 @@ def test_the_result_page_tells_a_new_voter_their_votes_count_after_probation(
     assert 'id="probation"' not in browser_client.get(voted.headers["Location"]).get_data(
         as_text=True
     )
+
+
+def test_share_cap_and_scan_weights_never_take_a_vote_off_twice(any_app, ids, monkeypatch):
+    # One account split 30/30 on a pair; another, excluded by a scan (weight 0), cast 20 votes
+    # for one side. Capping what the weight already took off drove counts negative once.
+    session = db.session
+    rules = policy(share_cap=0.1, share_cap_min_votes=10)
+    monkeypatch.setattr(trust, "default_policy", lambda: rules)
+    first, second = ids["models"][0][0], ids["models"][1][0]
+    prompt = session.get(Prompt, ids["prompts"][0])
+    busy, _ = make_voter(session, "busy")
+    excluded, _ = make_voter(session, "excluded")
+    votes = [(busy.id, "a")] * 30 + [(busy.id, "b")] * 30 + [(excluded.id, "a")] * 20
+    with unit_of_work(session):
+        for voter_id, choice in votes:
+            session.add(
+                Vote(
+                    voter_id=voter_id,
+                    community_id=prompt.community_id,
+                    prompt_id=prompt.id,
+                    model_a_id=first,
+                    model_b_id=second,
+                    choice=choice,
+                    origin="arena",
+                    voter_trust="counted",
+                )
+            )
+        session.add(VoterWeight(voter_id=excluded.id, community_id=prompt.community_id, weight=0))
+        session.flush()
+        tallies.rebuild(session)
+    counts = boards.pair_counts(session, BoardKey())
+    cells = [*counts.wins, *counts.losses, *counts.ties]
+    assert min(cells) >= 0 and counts.total == pytest.approx(6.0)  # busy held to 10 % of 60

@@ -9,24 +9,34 @@ board is computed again from it, so the cap reproduces exactly.
 from collections import defaultdict
 
 import numpy as np
-from sqlalchemy import func, select
+from sqlalchemy import and_, func, select
 from sqlalchemy.orm import Session
 
-from arena.models import Vote
+from arena.models import Vote, VoterWeight
 from arena.voting import tallies
 from arena.voting.selection import LIVE_ORIGIN, BoardKey, vote_filter
 
 
-def voter_cells(session: Session, key: BoardKey) -> list[tuple[int, int, int, str, int]]:
-    """(voter, model a, model b, choice, count) of the board's live votes."""
+def voter_cells(session: Session, key: BoardKey) -> list[tuple[int, int, int, str, float]]:
+    """(voter, model a, model b, choice, count) of the board's live votes, each counted with
+    its voter's weight from the integrity scan: the cap applies to what the weights left, so
+    no vote is taken off twice."""
+    weighted = func.sum(func.coalesce(VoterWeight.weight, 1.0))
     query = vote_filter(
-        select(Vote.voter_id, Vote.model_a_id, Vote.model_b_id, Vote.choice, func.count())
+        select(Vote.voter_id, Vote.model_a_id, Vote.model_b_id, Vote.choice, weighted)
+        .outerjoin(
+            VoterWeight,
+            and_(
+                VoterWeight.voter_id == Vote.voter_id,
+                VoterWeight.community_id == Vote.community_id,
+            ),
+        )
         .where(Vote.origin == LIVE_ORIGIN)
         .group_by(Vote.voter_id, Vote.model_a_id, Vote.model_b_id, Vote.choice),
         session,
         key,
     )
-    return [tuple(row) for row in session.execute(query)]
+    return [(*row[:4], float(row[4])) for row in session.execute(query) if row[4] > 0]
 
 
 def excess(
