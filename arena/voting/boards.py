@@ -11,6 +11,7 @@ import math
 import threading
 import time
 from collections.abc import Callable
+from dataclasses import replace
 from datetime import datetime
 
 from sqlalchemy import func, select
@@ -22,7 +23,13 @@ from arena.core.errors import InvalidInput, NotFound
 from arena.models import IntegrityClock, LanguageModel, PairTally, Vote, VoterWeight
 from arena.voting import bradley_terry, share_cap, style, tallies, trust, voter_weights
 from arena.voting.bradley_terry import Board, PairCounts
-from arena.voting.selection import BoardKey, check_provenance, check_source, vote_filter
+from arena.voting.selection import (
+    GRADUATED,
+    BoardKey,
+    check_provenance,
+    check_source,
+    vote_filter,
+)
 
 DEFAULT_MIN_VOTES = 50
 logger = logging.getLogger(__name__)
@@ -37,6 +44,8 @@ def pair_counts(session: Session, key: BoardKey, until: datetime | None = None) 
     count the votes themselves."""
     if until is None:
         rows = session.execute(_tallied(session, key)).all()
+        if key.trust == "counted":
+            rows = tallies.more(rows, _graduated_probation(session, key))
     else:
         rows = _counted_from_votes(session, key, until)
     if key.trust == "counted":  # the published board: flagged voters and the share cap
@@ -52,6 +61,23 @@ def pair_counts(session: Session, key: BoardKey, until: datetime | None = None) 
         [names[model] for model in ids],
         [(position[low], position[high], *cells) for low, high, *cells in rows],
     )
+
+
+def _graduated_probation(session: Session, key: BoardKey) -> dict:
+    """The probation votes of voters counted now, by pair: tallies keep votes by the trust
+    they were cast with, so these few (a handful per voter) are counted from the votes."""
+    query = vote_filter(
+        select(Vote.model_a_id, Vote.model_b_id, Vote.choice, func.count())
+        .where(Vote.voter_trust == "probation", GRADUATED)
+        .group_by(Vote.model_a_id, Vote.model_b_id, Vote.choice),
+        session,
+        replace(key, trust="all"),
+    )
+    added: dict = {}
+    for model_a, model_b, choice, count in session.execute(query):
+        low, high, cell = tallies.cell_of(model_a, model_b, choice)
+        added.setdefault((low, high), [0, 0, 0])[cell] += count
+    return added
 
 
 def _tallied(session: Session, key: BoardKey):

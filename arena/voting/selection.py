@@ -2,12 +2,12 @@
 
 from dataclasses import dataclass
 
-from sqlalchemy import or_
+from sqlalchemy import and_, or_, select
 from sqlalchemy.orm import Session
 
 from arena.core.communities import find_community
 from arena.core.errors import InvalidInput
-from arena.models import Vote
+from arena.models import Vote, VoterStanding
 
 SOURCES = ("all", "live", "imported")
 # Provenance filters (voting/trust.py): "counted" trust means imported votes and votes cast by
@@ -18,6 +18,13 @@ ATTRIBUTION_FILTERS = ("all", "generated", "benchmark", "claimed")
 LIVE_ORIGIN = "arena"  # votes cast on this site; everything else was imported
 DEFAULT_ROUNDS = 100
 VIEWS = ("board", "history", "matrix")
+
+
+# Voters counted now: the votes they cast on probation count in published boards too (not in
+# TrueSkill, which moved live); a voter excluded later never had them counted.
+GRADUATED = Vote.voter_id.in_(
+    select(VoterStanding.user_id).where(VoterStanding.state == "counted")
+)
 
 
 @dataclass(frozen=True)
@@ -44,7 +51,13 @@ def vote_filter(query, session: Session, key: BoardKey):
         query = query.where(Vote.origin != LIVE_ORIGIN)
     check_provenance(key)
     if key.trust == "counted":
-        query = query.where(or_(Vote.voter_trust.is_(None), Vote.voter_trust == "counted"))
+        query = query.where(
+            or_(
+                Vote.voter_trust.is_(None),
+                Vote.voter_trust == "counted",
+                and_(Vote.voter_trust == "probation", GRADUATED),
+            )
+        )
     elif key.trust != "all":
         query = query.where(Vote.voter_trust == key.trust)
     if key.exposure != "all":

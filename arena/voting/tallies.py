@@ -91,3 +91,13 @@ def less(rows: list[tuple], removed: dict) -> list[tuple]:
         (low, high, *(np.asarray(cells, dtype=float) - removed.get((low, high), 0.0)))
         for low, high, *cells in rows
     ]
+
+
+def more(rows: list[tuple], added: dict) -> list[tuple]:
+    """Tally rows plus `added[(low, high)]` (pairs not in the rows become rows)."""
+    if not added:
+        return rows
+    merged = {(low, high): list(cells) for low, high, *cells in rows}
+    for pair, cells in added.items():
+        merged[pair] = [a + b for a, b in zip(merged.get(pair, [0, 0, 0]), cells, strict=True)]
+    return [(low, high, *cells) for (low, high), cells in sorted(merged.items())]
