@@ -39,6 +39,8 @@ def test_defences_cut_a_target_only_blocs_rank_gain(simulation, tmp_path):
     rows = {row["arm"]: row for row in simulation.run_seed(1, config, tmp_path, log=lambda _: None)}
     defended, undefended = rows["defended"], rows["open"]
     assert trust.default_policy().share_cap == 0.1  # the published board had its share cap
-    assert undefended["rank_gain"] >= 2, undefended  # the attack works on an open site
-    assert defended["rank_gain"] < undefended["rank_gain"], (defended, undefended)
+    # Elo, not ranks: in a world this small a few Elo reorder several models, so ranks are
+    # too coarse to compare run to run (pairing draws are random).
+    assert undefended["score_gain"] >= 50, undefended  # the attack works on an open site
+    assert defended["score_gain"] < undefended["score_gain"], (defended, undefended)
     assert defended["attackers_weighted_0"] + defended["attackers_weighted_half"] > 0
