@@ -181,7 +181,7 @@ def test_votes_start_the_scan_in_the_background_at_most_once_per_interval(tmp_pa
     with app.app_context():
         deadline = time.monotonic() + 30  # the scan's thread may wait for a busy machine
         while time.monotonic() < deadline:
-            db.session.expire_all()
+            db.session.rollback()  # a new read transaction each time: SQLite reads a snapshot
             first = db.session.get(IntegrityClock, 1).last_scan_at
             if first is not None:
                 break
