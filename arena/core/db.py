@@ -131,9 +131,11 @@ def lock_tables(session: Session, *tables: str) -> None:
         session.execute(text(f"LOCK TABLE {', '.join(tables)} IN SHARE ROW EXCLUSIVE MODE"))
 
 
-def insert_on_conflict(table: Table, columns: Sequence[str], on_conflict: str) -> TextClause:
-    """`INSERT INTO table (columns) VALUES (...) ON CONFLICT ...`, to build once and execute with
-    one dict (or a list of dicts) of the columns' values.
+def insert_on_conflict(
+    table: Table, columns: Sequence[str], on_conflict: str, returning: Sequence[str] = ()
+) -> TextClause:
+    """`INSERT INTO table (columns) VALUES (...) ON CONFLICT ... [RETURNING ...]`, to build once
+    and execute with one dict (or a list of dicts) of the columns' values.
 
     The same SQL runs on SQLite and PostgreSQL, and it stays in SQLAlchemy's statement cache:
     the dialects' own `on_conflict_do_*` inserts have no cache key, so they are compiled again
@@ -141,6 +143,8 @@ def insert_on_conflict(table: Table, columns: Sequence[str], on_conflict: str) -
     """
     names = ", ".join(columns)
     values = ", ".join(f":{name}" for name in columns)
-    return text(
-        f"INSERT INTO {table.name} ({names}) VALUES ({values}) ON CONFLICT {on_conflict}"
+    returned = f" RETURNING {', '.join(returning)}" if returning else ""
+    statement = text(
+        f"INSERT INTO {table.name} ({names}) VALUES ({values}) ON CONFLICT {on_conflict}{returned}"
     ).bindparams(*(bindparam(name, type_=table.c[name].type) for name in columns))
+    return statement.columns(*(table.c[name] for name in returning)) if returning else statement

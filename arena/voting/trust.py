@@ -14,7 +14,7 @@ from datetime import datetime
 from functools import cache
 from pathlib import Path
 
-from sqlalchemy import Integer, String, bindparam, case, delete, func, insert, select, text, update
+from sqlalchemy import bindparam, case, delete, func, insert, select, update
 from sqlalchemy.orm import Session
 
 from arena.config import PROJECT_ROOT
@@ -109,18 +109,14 @@ _standings = VoterStanding.__table__
 _STANDING = select(_standings.c.state).where(_standings.c.user_id == bindparam("user_id"))
 # One more vote (and check result) on the voter's counts; returns the counts after it and the
 # state stored before it (the upsert leaves the state alone).
-_COUNT_VOTE = text(
-    str(
-        insert_on_conflict(
-            _standings,
-            ("user_id", "votes", "checks_passed", "checks_failed", "state"),
-            "(user_id) DO UPDATE SET votes = voter_standings.votes + 1, "
-            "checks_passed = voter_standings.checks_passed + excluded.checks_passed, "
-            "checks_failed = voter_standings.checks_failed + excluded.checks_failed",
-        )
-    )
-    + " RETURNING votes, checks_passed, checks_failed, state"
-).columns(votes=Integer, checks_passed=Integer, checks_failed=Integer, state=String)
+_COUNT_VOTE = insert_on_conflict(
+    _standings,
+    ("user_id", "votes", "checks_passed", "checks_failed", "state"),
+    "(user_id) DO UPDATE SET votes = voter_standings.votes + 1, "
+    "checks_passed = voter_standings.checks_passed + excluded.checks_passed, "
+    "checks_failed = voter_standings.checks_failed + excluded.checks_failed",
+    returning=("votes", "checks_passed", "checks_failed", "state"),
+)
 _SET_STATE = (
     _standings.update()
     .where(_standings.c.user_id == bindparam("standing_of"))
