@@ -27,7 +27,7 @@ def test_sign_up_logs_in_and_lands_in_the_arena(app, world):
     ("username", "password", "confirm", "message"),
     [
         ("a", "correct horse", "correct horse", "3 to 40"),
-        ("bob", "short", "short", "at least 8"),
+        ("bob", "short", "short", "at least 10"),
         ("bob", "correct horse", "other horse", "Passwords differ"),
     ],
 )

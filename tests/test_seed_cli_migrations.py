@@ -92,7 +92,7 @@ def test_create_user_and_token_commands(app, world):
     dup = runner.invoke(args=["arena", "create-user", "root", "--password", "correct horse"])
     assert dup.exit_code != 0 and "taken" in dup.output
     short = runner.invoke(args=["arena", "create-user", "kim", "--password", "x"])
-    assert short.exit_code != 0 and "at least 8" in short.output
+    assert short.exit_code != 0 and "at least 10" in short.output
     token = runner.invoke(args=["arena", "create-token", "root"]).output.strip()
     assert token.startswith("ca_")
     reply = app.test_client().post("/api/v1/battles", headers={"Authorization": f"Bearer {token}"})

@@ -331,7 +331,7 @@ def sockets(app, world):
         client = app.test_client()
         assert sign_up(client, name).status_code == 302
         with client.session_transaction() as session:
-            ids[name] = int(session["_user_id"])
+            ids[name] = int(session["_user_id"].partition(":")[0])
         clients[name] = socketio.test_client(app, flask_test_client=client, auth={"scope": scope})
     for name, scope in (("anonymous", "overall"), ("stranger", "general")):
         clients[name] = socketio.test_client(app, auth={"scope": scope})

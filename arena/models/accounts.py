@@ -1,12 +1,14 @@
-"""People and their API tokens."""
+"""People, their API tokens and the failed log-ins counted against each account name."""
 
 from datetime import datetime
 
-from sqlalchemy import Boolean, DateTime, ForeignKey, String
+from sqlalchemy import Boolean, DateTime, ForeignKey, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 from sqlalchemy.sql import false
 
 from arena.models.base import Base, utcnow
+
+ALL_SCOPES = ("read", "vote", "share")
 
 
 class User(Base):
@@ -21,6 +23,8 @@ class User(Base):
         Boolean, default=False, server_default=false()
     )
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    # Part of every session and remember cookie (see get_id): bumping it revokes them all.
+    session_version: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
     # Flask-Login's protocol, kept here so the model needs no Flask import.
     is_active = True
@@ -28,7 +32,7 @@ class User(Base):
     is_anonymous = False
 
     def get_id(self) -> str:
-        return str(self.id)
+        return f"{self.id}:{self.session_version}"
 
     @property
     def is_admin(self) -> bool:
@@ -51,5 +55,27 @@ class ApiToken(Base):
     label: Mapped[str] = mapped_column(String(80), default="")
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     revoked_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    # Space-separated, from ALL_SCOPES; tokens made before scopes existed hold all three.
+    scopes: Mapped[str] = mapped_column(String(40), server_default=" ".join(ALL_SCOPES))
+    expires_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
     user: Mapped[User] = relationship()
+
+    @property
+    def scope_list(self) -> list[str]:
+        return self.scopes.split()
+
+
+class LoginThrottle(Base):
+    """Failed log-ins per account name, kept in the database so every worker sees them.
+
+    Keyed by a digest of the name typed, known or not, so a lock-out never tells whether an
+    account exists, and a password typed into the name field is not kept in clear.
+    """
+
+    __tablename__ = "login_throttles"
+
+    name_digest: Mapped[str] = mapped_column(String(64), primary_key=True)
+    failures: Mapped[int] = mapped_column(Integer, default=0)
+    last_failure_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    locked_until: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))

@@ -3,6 +3,7 @@
 from flask import Flask, has_request_context
 from sqlalchemy import event
 
+from arena.core import accounts
 from arena.core.db import require_unit_of_work
 from arena.extensions import csrf, db, login_manager
 from arena.models import User
@@ -58,5 +59,6 @@ def _changes_only_in_units(session, _context, _instances):
 
 
 @login_manager.user_loader
-def _load_user(user_id: str) -> User | None:
-    return db.session.get(User, int(user_id))
+def _load_user(session_id: str) -> User | None:
+    """Sessions and remember cookies carry "id:version"; a bumped version refuses them."""
+    return accounts.user_for_session(db.session, session_id)

@@ -13,7 +13,9 @@ REF = "#/components/schemas/{model}"
 PATH_ARGUMENT = re.compile(r"<(?:(?P<converter>\w+)(?:\([^)]*\))?:)?(?P<name>\w+)>")
 AUTOMATIC_ERRORS = {
     400: "Invalid input: the error names the field; nothing was changed",
-    401: "No credentials, or an invalid or revoked token",
+    401: "No credentials, or an invalid, revoked or expired token",
+    403: "The token lacks the scope this route needs (read for GET; vote for battles, votes "
+    "and skips; share for chat uploads and battles on your own prompt); the error names it",
     429: "Too many requests; retry later",
 }
 SECURITY = [{"bearerAuth": []}, {"browserSession": []}]
@@ -112,6 +114,7 @@ def _responses(operation: Operation, refs: dict) -> dict:
     automatic = {
         400: bool(operation.query or operation.body or operation.form),
         401: operation.auth,
+        403: operation.auth,
         429: bool(operation.limit),
     }
     replies += [Reply(status, AUTOMATIC_ERRORS[status]) for status, due in automatic.items() if due]

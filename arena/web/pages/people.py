@@ -79,7 +79,7 @@ def profile():
 def create_token():
     label = (request.form.get("label") or "").strip()[:80]
     with unit_of_work(db.session):
-        token = accounts.create_api_token(db.session, current_user, label=label)
+        token = accounts.create_api_token(db.session, current_user, label=label, **_token_choices())
     # Rendered, not flashed: a flash would travel in the (readable) session cookie.
     return render_template(
         "profile.html",
@@ -87,6 +87,17 @@ def create_token():
         new_token=token,
         **_profile_context(current_user),
     ), 201
+
+
+def _token_choices() -> dict:
+    """Scopes and lifetime picked on the form; a client sending only a label gets the defaults
+    (every scope, accounts.DEFAULT_TOKEN_DAYS)."""
+    if "expires_days" not in request.form:
+        return {}
+    return {
+        "scopes": request.form.getlist("scopes"),
+        "expires_in_days": request.form.get("expires_days", 0, type=int),
+    }
 
 
 @blueprint.post("/profile/tokens/<int(max=2147483647):token_id>/revoke")
