@@ -276,7 +276,7 @@ SELECT_TEXT = """([needle]) => {
 
 def test_share_a_chat_with_hand_redaction(browser, base_url, tmp_path):
     """Upload an export, see the e-mail highlighted, redact a name by hand, publish."""
-    question = "🍞 Ask Bob Smith (bob@contoso-mail.org) why my starter is flat?"
+    question = "🍞 Ask Bobbo Quist (bob@contoso-mail.org) why my starter is flat?"
     chat = two_model_chat("Sourdough", question)
     upload = tmp_path / "export.json"
     upload.write_bytes(export(chat))
@@ -289,7 +289,7 @@ def test_share_a_chat_with_hand_redaction(browser, base_url, tmp_path):
     page.get_by_role("button", name="Preview").click()
     page.wait_for_url("**/chats/drafts/*")
     assert page.locator("mark.pii[title=EMAIL]").inner_text() == "bob@contoso-mail.org"
-    assert page.evaluate(SELECT_TEXT, ["Bob Smith"])
+    assert page.evaluate(SELECT_TEXT, ["Bobbo Quist"])
     page.get_by_role("button", name="Redact selection").click()
     assert "1 hand-marked" in page.locator("#manual-count").inner_text()
     page.select_option("#community", "general")

@@ -9,15 +9,15 @@ from pathlib import Path
 
 import pytest
 
-from arena.chats import redact as redaction
+from arena.chats.pii import recognisers
 from arena.chats.redact import Redaction, find_personal_data, redact
 from arena.core.errors import InvalidInput
 
 ROOT = Path(__file__).resolve().parent.parent
 
 
-def found(text: str) -> list[tuple[str, str]]:
-    return [(hit.kind, text[hit.start : hit.end]) for hit in find_personal_data(text)]
+def found(text: str, author: str = "user") -> list[tuple[str, str]]:
+    return [(hit.kind, text[hit.start : hit.end]) for hit in find_personal_data(text, author)]
 
 
 @pytest.mark.parametrize(
@@ -78,7 +78,6 @@ def test_realistic_personal_data_is_found(text, expected):
         "Docs: https://example.com/search?q=tokens&page=2",
         "Write to john.doe@example.com or user@domain.com (placeholders).",
         "<script src='https://cdn.jsdelivr.net/npm/bootstrap@4.6.0/dist/js/bootstrap.min.js'>",
-        "Set the router to 192.168.1.1, netmask 255.255.255.0, DNS 8.8.8.8 and ::1.",
         "snmpwalk ... enterprises.9.9.392.1.3.21.1.18 | awk",
         "Close 169.85, open 168.20, volume 19568100 on 2022-03-02.",
         "The answer is 0.96588254 and B_15 = 30031621.",
@@ -91,11 +90,121 @@ def test_realistic_personal_data_is_found(text, expected):
         "Authorization: Bearer $GITHUB_TOKEN",
         "sk-xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx is the shape of a key",
         "postgres://user:password@localhost/db",
+        "git@github.com:acme/app.git is the remote",
+        "def __init__(self, **kwargs): return 2**40 * a*b",
+        "export PATH=$PATH:/usr/local/bin && mkdir -p /srv/data && docker run -p 8080:80 x",
+        "TZ=America/New_York 0 19 * * 1-5 /path/to/script.sh",
+        "ffmpeg -i in.mp4 -pix_fmt yuv420p -f null - && nix-shell -p 'hello-2.10'",
+        "    password = db.Column(db.String(60), nullable=False)",
+        'st.download_button(key="download_rules_data")',
+        "I'm happy to help. Hello World! Dear Sir or Madam,",
         "",
     ],
 )
 def test_ordinary_technical_text_is_left_alone(text):
-    assert found(text) == []
+    assert found(text, "user") == []
+    assert found(text, "model") == []
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Set the router to 192.168.1.1, netmask 255.255.255.0, DNS 8.8.8.8 and ::1.",
+        "The server listens on http://127.0.0.1:5000/ and 10.0.0.2 in the example.",
+        "Documentation ranges: 203.0.113.10, 198.51.100.20, 2001:db8::1.",
+        "I'm Claude. Isaac Newton met Albert Einstein at 1600 Pennsylvania Avenue.",
+        "My name is Kitchenaid and I am the world's first smart mixer.",
+        "HODL means Hold On for Dear Life.",
+    ],
+)
+def test_what_models_use_as_examples_stays_in_model_answers(text):
+    assert found(text, "model") == []
+
+
+@pytest.mark.parametrize(
+    ("text", "address"),
+    [
+        ("the shop at 203.0.113.45 charged me twice", "203.0.113.45"),
+        ("my router is 192.168.1.1", "192.168.1.1"),
+        ("it pings 8.8.8.8 but nothing else", "8.8.8.8"),
+        ("my box is fe80::1ff:fe23:4567:890a on the LAN", "fe80::1ff:fe23:4567:890a"),
+    ],
+)
+def test_every_ip_address_a_person_writes_is_redacted_whatever_its_range(text, address):
+    assert found(text) == [("IP_ADDRESS", address)]
+    assert found(text, "user") == [("IP_ADDRESS", address)]
+    assert found(text, "model") == []
+
+
+def test_public_addresses_are_redacted_in_model_answers_too():
+    text = "Your server at 81.169.145.105 is reachable."
+    assert found(text, "model") == [("IP_ADDRESS", "81.169.145.105")]
+
+
+def test_an_unknown_author_is_refused():
+    with pytest.raises(ValueError, match="author must be one of"):
+        find_personal_data("text", "robot")
+
+
+# Every example the privacy issue (#11) lists as having got through.
+ISSUE_EXAMPLES = [
+    ("mail alice.smith@**gmail**.com now", "EMAIL", "alice.smith@**gmail**.com"),
+    ("mail alice.smith&#64;gmail.com now", "EMAIL", "alice.smith&#64;gmail.com"),
+    ("mail alice.smith@gm\u200bail.com now", "EMAIL", "alice.smith@gm\u200bail.com"),
+    ("call +44 20 `7946` 0958 now", "PHONE", "+44 20 `7946` 0958"),
+    ("call `+49 30` 12345678 now", "PHONE", "+49 30` 12345678"),
+    ("card 4111 1111 *1111* 1111 ok", "CREDIT_CARD", "4111 1111 *1111* 1111"),
+    (
+        "IBAN DE89 3704 0044\n```\n0532 0130 00\n```",
+        "IBAN",
+        "DE89 3704 0044\n```\n0532 0130 00",
+    ),
+    ("IBAN DE89 3704 0044 0532 `0130 00`", "IBAN", "DE89 3704 0044 0532 `0130 00"),
+    (
+        "key sk-proj-4f9XQ2mB7kLw`3nRt8vYz1aCd5eFg6hJk` ok",
+        "SECRET",
+        "sk-proj-4f9XQ2mB7kLw`3nRt8vYz1aCd5eFg6hJk",
+    ),
+    ("13800138000", "PHONE", "13800138000"),
+    ("call 415.555.0123 today", "PHONE", "415.555.0123"),
+    ("office +44 20 7946 0958.", "PHONE", "+44 20 7946 0958"),
+    ("Berlin office: +49 30 12345678", "PHONE", "+49 30 12345678"),
+    (
+        "export AWS_SECRET_ACCESS_KEY=9dR7k/2LmQ+8vXzT4pWq1nB6sYc3hJ5fGe0aKu2i",
+        "SECRET",
+        "9dR7k/2LmQ+8vXzT4pWq1nB6sYc3hJ5fGe0aKu2i",
+    ),
+    ("run it with --secret 9dR7k2LmQ8vXzT4pWq1n", "SECRET", "9dR7k2LmQ8vXzT4pWq1n"),
+    ("ssh root:Hunter2pass@10.20.30.40", "URL_CREDENTIALS", "root:Hunter2pass@10.20.30.40"),
+    ("my password is Hunter2pass", "SECRET", "Hunter2pass"),
+    (
+        "I live at 1600 Amphitheatre Parkway, Mountain View, CA 94043",
+        "ADDRESS",
+        "1600 Amphitheatre Parkway, Mountain View, CA 94043",
+    ),
+    (
+        "send it to 10 Downing Street, London SW1A 2AA",
+        "ADDRESS",
+        "10 Downing Street, London SW1A 2AA",
+    ),
+    ("Hi, I'm Jana Novak and I need help", "PERSON", "Jana Novak"),
+    ("Can you check it?\n\nThanks,\nJana Novak", "PERSON", "Jana Novak"),
+    ("reach me at jane.doe@gmail.com", "EMAIL", "jane.doe@gmail.com"),
+    ("the shop at 203.0.113.45 charged me twice", "IP_ADDRESS", "203.0.113.45"),
+]
+
+
+@pytest.mark.parametrize(("text", "kind", "value"), ISSUE_EXAMPLES)
+def test_every_example_of_the_issue_is_caught_whole(text, kind, value):
+    assert found(text) == [(kind, value)]
+
+
+def test_spans_count_carriage_returns_of_windows_line_endings():
+    text = "line one\r\nline two\r\nmail jana.novak@posteo.de\r\n"
+    result = redact(text)
+    assert result.text == "line one\r\nline two\r\nmail [EMAIL]\r\n"
+    [hit] = result.redactions
+    assert text[hit.start : hit.end] == "jana.novak@posteo.de"
 
 
 def test_redact_replaces_spans_and_reports_them_against_the_original_text():
@@ -105,13 +214,14 @@ def test_redact_replaces_spans_and_reports_them_against_the_original_text():
     )
     result = redact(text)
 
-    assert result.text == "Hi, I'm Jana 👋: [EMAIL], [PHONE]. Key: [SECRET]."
+    assert result.text == "Hi, I'm [PERSON] 👋: [EMAIL], [PHONE]. Key: [SECRET]."
     assert [(r.kind, text[r.start : r.end]) for r in result.redactions] == [
+        ("PERSON", "Jana"),
         ("EMAIL", "jana.novak@posteo.de"),
         ("PHONE", "+49 151 23456789"),
         ("SECRET", "sk-ant-api03-Xy7Qk2LmNp4Rs6Tu8VwZ0aBc"),
     ]
-    assert result.counts == {"EMAIL": 1, "PHONE": 1, "SECRET": 1}
+    assert result.counts == {"PERSON": 1, "EMAIL": 1, "PHONE": 1, "SECRET": 1}
 
 
 def test_a_url_with_a_password_is_one_redaction_not_an_email():
@@ -170,11 +280,11 @@ def test_the_analyzer_is_built_once_even_when_threads_race(monkeypatch):
         built.append(1)
         return object()
 
-    monkeypatch.setattr(redaction, "_analyzer", None)
-    monkeypatch.setattr(redaction, "_build_analyzer", slow_build)
+    monkeypatch.setattr(recognisers, "_analyzer", None)
+    monkeypatch.setattr(recognisers, "_build_analyzer", slow_build)
     results = []
     threads = [
-        threading.Thread(target=lambda: results.append(redaction.analyzer())) for _ in range(8)
+        threading.Thread(target=lambda: results.append(recognisers.analyzer())) for _ in range(8)
     ]
     for thread in threads:
         thread.start()
