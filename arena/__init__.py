@@ -4,7 +4,9 @@ from pathlib import Path
 
 from flask import Flask
 from flask_migrate import upgrade
+from werkzeug.middleware.proxy_fix import ProxyFix
 
+from arena import realtime
 from arena.config import PROJECT_ROOT, load_config
 from arena.core.db import configure_engine, unit_of_work
 from arena.extensions import csrf, db, limiter, login_manager, migrate, socketio
@@ -24,6 +26,7 @@ def create_app(config: dict | None = None) -> Flask:
     app.config.update(settings)
     _init_extensions(app)
     _register_web(app)
+    _trust_proxies(app)
     if app.config["AUTO_SETUP"] and not app.testing and _is_sqlite(app):
         _migrate_and_seed(app)
     return app
@@ -43,12 +46,19 @@ def _init_extensions(app: Flask) -> None:
     login_manager.init_app(app)
     csrf.init_app(app)
     limiter.init_app(app)
-    socketio.init_app(
-        app,
-        async_mode="threading",
-        message_queue=app.config["REDIS_URL"],
-        channel="crowd-arena",
-    )
+    queue = realtime.message_queue(app.config["REDIS_URL"], channel="crowd-arena")
+    # Always given, None included: the module-level SocketIO keeps options between apps.
+    socketio.init_app(app, async_mode="threading", client_manager=queue)
+
+
+def _trust_proxies(app: Flask) -> None:
+    """Behind N reverse proxies, the client is the address the outermost one saw.
+
+    Wraps everything (Socket.IO too), so rate limits and connections see the client's address;
+    with 0 hops a client's own X-Forwarded-For header is ignored (it could name anyone)."""
+    hops = app.config["TRUSTED_PROXIES"]
+    if hops:
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops)
 
 
 def _register_web(app: Flask) -> None:

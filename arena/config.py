@@ -2,6 +2,7 @@
 
 import os
 import secrets
+from datetime import timedelta
 from pathlib import Path
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -31,6 +32,14 @@ def _local_secret_key(instance_dir: Path) -> str:
     return key_file.read_text().strip()
 
 
+def _trusted_proxies(value: str) -> int:
+    if not value.isdigit():
+        raise RuntimeError(
+            f"ARENA_TRUSTED_PROXIES must be a number of proxies (0 or more): {value!r}"
+        )
+    return int(value)
+
+
 def load_config(overrides: dict | None = None) -> dict:
     """Build the app configuration: environment first, then explicit overrides."""
     overrides = overrides or {}
@@ -56,14 +65,22 @@ def load_config(overrides: dict | None = None) -> dict:
             "ARENA_BACKENDS_FILE", str(PROJECT_ROOT / "seeds/backends.json")
         ),
         "MODERATION_FILE": str(PROJECT_ROOT / "seeds" / "moderation.json"),
+        # Reverse proxies in front of the app whose X-Forwarded-For/-Proto are believed (ProxyFix).
+        # 0 embedded: a client could name any address in those headers and dodge rate limits.
+        "TRUSTED_PROXIES": _trusted_proxies(os.environ.get("ARENA_TRUSTED_PROXIES", "0").strip()),
         "SESSION_COOKIE_HTTPONLY": True,
         # Scale mode is served over HTTPS; the embedded default runs on plain http://127.0.0.1.
         "SESSION_COOKIE_SECURE": os.environ.get("ARENA_SECURE_COOKIES", "") == "1",
         "REMEMBER_COOKIE_SECURE": os.environ.get("ARENA_SECURE_COOKIES", "") == "1",
         "SESSION_COOKIE_SAMESITE": "Lax",
         "REMEMBER_COOKIE_SAMESITE": "Lax",
+        # "Remember me" lasts a month, not Flask-Login's year; logout revokes it anyway.
+        "REMEMBER_COOKIE_DURATION": timedelta(days=30),
         "WTF_CSRF_TIME_LIMIT": None,
         "RATELIMIT_HEADERS_ENABLED": True,
+        # With Redis unreachable, limits count in this process's memory until it answers again
+        # (Flask-Limiter checks back now and then), so votes and logins keep working.
+        "RATELIMIT_IN_MEMORY_FALLBACK_ENABLED": True,
         "MAX_CONTENT_LENGTH": 16 * 1024 * 1024,
         # A served battle left unvoted this long is recorded as skipped (and a new one served).
         "BATTLE_EXPIRY_MINUTES": int(os.environ.get("ARENA_BATTLE_EXPIRY_MINUTES", "30")),
@@ -80,6 +97,11 @@ def load_config(overrides: dict | None = None) -> dict:
     config["RATELIMIT_STORAGE_URI"] = config.get("RATELIMIT_STORAGE_URI") or (
         config["REDIS_URL"] or "arena-memory://"
     )
+    if config["RATELIMIT_STORAGE_URI"].startswith("redis"):
+        # redis-py waits 5 s by default: a request must not wait that long for a limit.
+        config.setdefault(
+            "RATELIMIT_STORAGE_OPTIONS", {"socket_connect_timeout": 1.0, "socket_timeout": 1.0}
+        )
     if not config["SECRET_KEY"]:
         if config["WEB_CONCURRENCY"] > 1 or config["REDIS_URL"]:
             raise RuntimeError(

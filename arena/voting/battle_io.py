@@ -20,12 +20,13 @@ from datetime import UTC, datetime
 from typing import IO
 
 import ijson
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from arena.core.clock import as_utc
 from arena.core.sql import insert_ignoring_conflicts
-from arena.models import LanguageModel, Vote
+from arena.models import Community, LanguageModel, Vote
+from arena.voting import rating_settings, ratings, tallies
 from arena.voting.selection import LIVE_ORIGIN
 
 WINNERS = {"model_a": "a", "model_b": "b", "tie": "tie", "tie (bothbad)": "both_bad"}
@@ -147,13 +148,26 @@ def import_batch(
         }
         for b in battles
     ]
-    # Counted before inserting: the driver's rowcount of a multi-row INSERT ... ON CONFLICT
+    external_ids = [row["external_id"] for row in rows]
+    # Looked up before inserting: the driver's rowcount of a multi-row INSERT ... ON CONFLICT
     # DO NOTHING is -1 on PostgreSQL (psycopg 3).
-    stored = session.scalar(
-        select(func.count()).where(Vote.external_id.in_([row["external_id"] for row in rows]))
+    stored = set(
+        session.scalars(select(Vote.external_id).where(Vote.external_id.in_(external_ids)))
     )
+    # The batch's votes enter the ratings and tallies in its own transaction, as a live vote
+    # does: a crash between batches leaves only whole, fully applied batches. Ratings are
+    # locked before the insert (PostgreSQL), so vote ids follow the order ratings change in.
+    slug = session.scalar(select(Community.slug).where(Community.id == community_id))
+    scopes = ratings.scopes_for(slug)
+    locked = ratings.lock_ratings(session, set(models.values()), scopes)
     insert_ignoring_conflicts(session, Vote, rows, ["external_id"])
-    report.added += len(rows) - stored
+    added = [external_id for external_id in external_ids if external_id not in stored]
+    draws = rating_settings.draw_probabilities(session, scopes)
+    for vote in session.scalars(select(Vote).where(Vote.external_id.in_(added)).order_by(Vote.id)):
+        ratings.apply_vote(locked, vote, slug, draws)
+        tallies.record(session, vote)
+    ratings.save(session, locked)
+    report.added += len(added)
 
 
 def export_battles(session: Session, query) -> Iterator[str]:

@@ -1,12 +1,13 @@
 """Socket.IO connections: push-only, rooms chosen at connect, identity from the login session."""
 
+from flask import request
 from flask_login import current_user
 from flask_socketio import join_room
 from sqlalchemy import select
 
 from arena.extensions import db, socketio
 from arena.models import OVERALL, Community
-from arena.realtime import scope_room, user_room
+from arena.realtime import LIVE_STATUS, live_updates_flowing, scope_room, user_room
 
 
 def register() -> None:
@@ -30,4 +31,6 @@ def _connect(auth=None):
     if current_user.is_authenticated:
         join_room(user_room(current_user.id))
     db.session.remove()
+    if not live_updates_flowing():  # later changes reach every client as they happen
+        socketio.emit(LIVE_STATUS, {"live": False}, to=request.sid, ignore_queue=True)
     return True

@@ -34,8 +34,32 @@
     setTimeout(function () { item.remove(); }, 6600);
   });
 
-  socket.on("connect", function () { if (status) status.textContent = "Live: updates as votes arrive."; });
-  socket.on("disconnect", function () { if (status) status.textContent = "Reconnecting…"; });
+  // Paused while the socket cannot connect, or while the server says events from the other
+  // workers cannot reach it (Redis away). Votes and pages work meanwhile; only pushes stop.
+  const notice = document.getElementById("live-paused");
+  let disconnected = false, queueDown = false, graceTimer = null;
+  function showLiveState() {
+    const paused = disconnected || queueDown;
+    if (notice) notice.hidden = !paused;
+    if (status) status.textContent = paused ? "Live updates paused." : "Live: updates as votes arrive.";
+  }
+  function lostConnection() {
+    // A moment's grace: a quick reconnect (or leaving the page) is not worth a notice.
+    if (graceTimer === null) graceTimer = setTimeout(function () { disconnected = true; showLiveState(); }, 3000);
+  }
+  socket.on("connect", function () {
+    clearTimeout(graceTimer);
+    graceTimer = null;
+    disconnected = false;
+    showLiveState();
+  });
+  socket.on("disconnect", function () {
+    queueDown = false; // the next connection says again whether its server is cut off
+    if (status) status.textContent = "Reconnecting…";
+    lostConnection();
+  });
+  socket.on("connect_error", lostConnection);
+  socket.on("live_status", function (event) { queueDown = !event.live; showLiveState(); });
   socket.on("points", function (event) {
     const counter = document.getElementById("my-points");
     if (counter) counter.textContent = event.points;
