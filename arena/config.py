@@ -27,8 +27,15 @@ def _local_secret_key(instance_dir: Path) -> str:
     key_file = instance_dir / "secret_key"
     if not key_file.exists():
         instance_dir.mkdir(parents=True, exist_ok=True)
-        key_file.write_text(secrets.token_hex(32))
-        key_file.chmod(0o600)
+        draft = instance_dir / f"secret_key.{secrets.token_hex(8)}"
+        draft.write_text(secrets.token_hex(32))
+        draft.chmod(0o600)
+        try:  # a link appears whole and never replaces: of two processes starting at once,
+            os.link(draft, key_file)  # the first key wins for both
+        except FileExistsError:
+            pass
+        finally:
+            draft.unlink()
     return key_file.read_text().strip()
 
 
