@@ -108,7 +108,7 @@ def main() -> None:
         )
         flask_cli(env, "db", "upgrade")
         flask_cli(env, "arena", "seed")
-        flask_cli(env, "arena", "create-user", "bench", "--password", "benchmark!")
+        flask_cli(env, "arena", "create-user", "bench", "--password", "benchmark vote cycle")
         token = flask_cli(env, "arena", "create-token", "bench")
         threads = args.clients // args.servers + 50
         urls = [

@@ -59,6 +59,8 @@ def procfile_command(workers: int, port: int, app_module: str = "wsgi:app") -> l
     values = {"WEB_CONCURRENCY": str(workers), "PORT": str(port)}
     line = re.sub(r"\$\{(\w+):-([^}]*)\}", lambda m: values.get(m.group(1), m.group(2)), line[4:])
     words = shlex.split(line)
+    while "=" in words[0]:  # a leading VAR=value sets the environment (e.g. trusted proxies)
+        words.pop(0)
     assert words[0] == "gunicorn", words
     words = words[1:]
     # Command-line settings override gunicorn.conf.py: never 0.0.0.0 here.
@@ -118,7 +120,9 @@ def make_users(count: int) -> None:
     tokens = []
     for number in range(count):
         name = f"bench{number}"
-        created = runner.invoke(args=["arena", "create-user", name, "--password", "benchmark!"])
+        created = runner.invoke(
+            args=["arena", "create-user", name, "--password", "benchmark vote cycle"]
+        )
         assert created.exit_code == 0, created.output
         token = runner.invoke(args=["arena", "create-token", name])
         assert token.exit_code == 0, token.output

@@ -50,7 +50,7 @@ def make_voters(app, count: int) -> list[str]:
     tokens = []
     for number in range(count):
         name = f"bench{number}"
-        runner.invoke(args=["arena", "create-user", name, "--password", "benchmark!"])
+        runner.invoke(args=["arena", "create-user", name, "--password", "benchmark vote cycle"])
         tokens.append(runner.invoke(args=["arena", "create-token", name]).output.strip())
     return tokens
 

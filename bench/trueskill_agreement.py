@@ -92,8 +92,10 @@ def main() -> None:
         ),
     }
     print(f"{len(votes)} votes, {len(models)} models, ties {tie_share:.1%}")
-    print("| setting | file order: Kendall / Spearman vs BT | random orders: Kendall (min-max) "
-          "| rank moves across orders: median / max | sigma range |")
+    print(
+        "| setting | file order: Kendall / Spearman vs BT | random orders: Kendall (min-max) "
+        "| rank moves across orders: median / max | sigma range |"
+    )
     print("|---|---|---|---|---|")
     rng = np.random.default_rng(7)
     for label, environment in settings.items():

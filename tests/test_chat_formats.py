@@ -461,3 +461,43 @@ def test_a_deep_conversation_is_walked_without_recursion():
     ]
     [chat] = parse_chat_file(owui_file(messages))
     assert [m.id for m in chat.messages] == [f"m{n}" for n in range(count)]
+
+
+def test_line_endings_are_lf_from_parsing_on_as_a_browser_reads_them():
+    """The preview's hand-marked offsets are counted by the browser, which reads CR LF and a
+    lone CR as one LF: the stored text must have the same characters."""
+    raw = owui_file(
+        [
+            owui_message("u1", "user", "one\r\ntwo\rthree\n", children=["a1"]),
+            owui_message(
+                "a1",
+                "assistant",
+                "x\r\ny",
+                parent="u1",
+                model="m",
+                annotation={"comment": "a\r\nb"},
+            ),
+        ]
+    )
+    [chat] = parse_chat_file(raw)
+    assert [message.content for message in chat.messages] == ["one\ntwo\nthree\n", "x\ny"]
+    assert chat.messages[1].feedback_note == "a\nb"
+
+
+@pytest.mark.parametrize(
+    "usage",
+    [
+        {"eval_count": 2**31, "eval_duration": 9},  # more tokens than the column holds
+        {"eval_count": 1e300, "eval_duration": 9},
+        {"completion_tokens": 1e300, "response_token/s": 1e-300},
+    ],
+)
+def test_usage_no_real_answer_has_is_left_out(usage):
+    tokens, seconds = read_usage(usage)
+    assert tokens is None or tokens < 2**31
+    assert seconds is None or 1e-3 <= seconds <= 1e6
+
+
+def test_a_generation_time_too_short_to_be_real_is_left_out():
+    assert read_usage({"eval_count": 9, "eval_duration": 1e-300}) == (9, None)
+    assert read_usage({"eval_count": 9, "eval_duration": 3e9}) == (9, 3.0)

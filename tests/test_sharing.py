@@ -295,7 +295,7 @@ def test_wrongly_typed_options_are_refused(app, api, field):
 
 
 def test_the_preview_flow_redacts_by_hand_and_keeps_no_original(app, browser_client):
-    chat = two_model_chat(question="Ask Bob Smith at 5th Avenue about jane.roe@contoso-mail.org")
+    chat = two_model_chat(question="Ask the plumber about the leak, jane.roe@contoso-mail.org")
     csrf = csrf_token(browser_client, "/chats/new")
     upload = browser_client.post(
         "/chats/new",
@@ -304,9 +304,10 @@ def test_the_preview_flow_redacts_by_hand_and_keeps_no_original(app, browser_cli
     assert upload.status_code == 302
     preview_url = upload.headers["Location"]
     page = browser_client.get(preview_url).get_data(as_text=True)
-    assert '<mark class="pii" title="EMAIL">jane.roe@contoso-mail.org</mark>' in page
-    key = re.search(r'data-key="(0:[^"]+)">Ask Bob', page).group(1)
-    start = "Ask Bob Smith".index("Bob")
+    # The draft is kept scrubbed: the preview shows what will be published, never the original.
+    assert '<mark class="pii" title="EMAIL">[EMAIL]</mark>' in page and "jane.roe" not in page
+    key = re.search(r'data-key="(0:[^"]+)">Ask the', page).group(1)
+    start = "Ask the plumber".index("plumber")
     reply = browser_client.post(
         preview_url.replace("/chats/drafts/", "/chats/drafts/") + "/publish",
         data={
@@ -315,7 +316,7 @@ def test_the_preview_flow_redacts_by_hand_and_keeps_no_original(app, browser_cli
             "licence": "CC0-1.0",
             "tags": "testing, ci",
             "notes": "",
-            "manual": json.dumps({key: [[start, start + 9]]}),
+            "manual": json.dumps({key: [[start, start + len("plumber")]]}),
         },
     )
     assert reply.status_code == 302
@@ -323,14 +324,16 @@ def test_the_preview_flow_redacts_by_hand_and_keeps_no_original(app, browser_cli
         stored = db.session.scalar(
             select(SharedMessage.content).where(SharedMessage.role == "user")
         )
-        assert stored == "Ask [REDACTED] at 5th Avenue about [EMAIL]"
+        assert stored == "Ask the [REDACTED] about the leak, [EMAIL]"
         assert db.session.scalar(select(func.count(ChatDraft.id))) == 0  # the original is gone
         assert db.session.scalar(select(SharedChat.tags)) == ["testing", "ci"]
     listing = browser_client.get("/chats").get_data(as_text=True)
     assert "Fixing a flaky test" in listing and "1 EMAIL" in listing
     download = browser_client.get("/chats/export.json")
     assert "attachment" in download.headers["Content-Disposition"]
-    assert download.get_json()["chats"][0]["messages"][0]["content"].startswith("Ask [REDACTED]")
+    assert download.get_json()["chats"][0]["messages"][0]["content"].startswith(
+        "Ask the [REDACTED]"
+    )
 
 
 def test_withdraw_through_the_page(app, browser_client):

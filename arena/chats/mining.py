@@ -14,6 +14,7 @@ from itertools import combinations
 from scipy.stats import binomtest
 
 from arena.chats.formats import ChatMessage, ParsedChat
+from arena.chats.formats.fields import UNKNOWN_MODEL
 from arena.chats.identity import self_identifies
 
 CONFIDENCE = 0.95
@@ -125,11 +126,11 @@ def candidate_pairs(prompt: MinedPrompt) -> list[tuple[MinedAnswer, MinedAnswer]
     """Blind pairs: one answer per model, every two models once.
 
     A model's answer is its rated-up one, else its latest; answers that name their model, and
-    answers without a model, take no part. Regenerations by one model never pair up.
+    answers without a (known) model, take no part. Regenerations by one model never pair up.
     """
     chosen: dict[str, tuple[tuple[bool, int], MinedAnswer]] = {}
     for position, answer in enumerate(prompt.answers):
-        if answer.model is None or answer.self_identifies:
+        if answer.model in (None, UNKNOWN_MODEL) or answer.self_identifies:
             continue
         preference = (answer.rating == 1, position)
         if answer.model not in chosen or preference > chosen[answer.model][0]:
@@ -147,7 +148,7 @@ def feedback_events(chat: ParsedChat) -> list[FeedbackEvent]:
     children = _children(chat)
     events = []
     for message in chat.messages:
-        if message.role != "assistant" or message.model is None:
+        if message.role != "assistant" or message.model in (None, UNKNOWN_MODEL):
             continue
         siblings = children[message.parent_id]
         later = siblings[siblings.index(message) + 1 :]

@@ -1,32 +1,29 @@
-"""Sharing chats: preview, scrub, publish whole or not at all, mine pairs, withdraw, export."""
+"""Sharing chats: scrubbed before any write begins, then published whole or not at all in one
+short unit of work; withdraw, export."""
 
 import dataclasses
-import hashlib
 import re
-import secrets
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import timedelta
 
 from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session
 
-from arena.chats.formats import MAX_FILE_BYTES, ChatMessage, ParsedChat, parse_chat_file
-from arena.chats.identity import self_identifies
-from arena.chats.mining import candidate_pairs, feedback_events, mine_prompts
-from arena.chats.redact import find_personal_data, redact
+from arena.chats import drafts, publishing
+from arena.chats.formats import MAX_FILE_BYTES, ParsedChat, parse_chat_file
+from arena.chats.redact import redact
+from arena.chats.scrub import ScrubbedChat, scrub_chats, scrubbed_tags, with_hand_redactions
 from arena.core.communities import find_community
 from arena.core.errors import Conflict, InvalidInput, NotFound
 from arena.core.events import Event
 from arena.game import awards
 from arena.game.rules import Rules, default_rules
-from arena.models import Battle, LanguageModel, Prompt, Response, utcnow
-from arena.models.chats import AnswerFeedback, ChatDraft, SharedChat, SharedMessage
+from arena.models import Battle, Prompt, Response, utcnow
+from arena.models.chats import AnswerFeedback, SharedChat, SharedMessage
 
 LICENCES = {"CC0-1.0": "CC0 1.0 (public domain)", "CC-BY-4.0": "CC BY 4.0 (attribution)"}
 MAX_TAGS = 10
 TAG_PATTERN = re.compile(r"^[\w .+#-]{1,30}$")
-DRAFT_LIFETIME = timedelta(hours=24)
 WITHDRAWN_TEXT = "[withdrawn by its contributor]"
 
 
@@ -42,13 +39,14 @@ class SharingOptions:
 class SharingResult:
     chats: list["SharedChatReport"]
     events: list[Event]  # badges earned by sharing, to publish after commit
+    option_redactions: dict[str, int] = field(default_factory=dict)  # in tags and notes
 
     @property
     def published(self) -> list["SharedChatReport"]:
         return [chat for chat in self.chats if not chat.duplicate]
 
     def redactions(self) -> dict[str, int]:
-        totals: dict[str, int] = {}
+        totals = dict(self.option_redactions)
         for chat in self.chats:
             for kind, count in chat.redactions.items():
                 totals[kind] = totals.get(kind, 0) + count
@@ -81,223 +79,100 @@ def check_options(options: SharingOptions) -> SharingOptions:
     return dataclasses.replace(options, tags=tags, notes=(options.notes or "").strip())
 
 
-# -- preview -----------------------------------------------------------------------------------
+# -- preparing: parse and scrub, before any write transaction ----------------------------------
 
 
-def preview(session: Session, raw: bytes) -> list[dict]:
-    """What publishing would store: each message with its personal data marked, nothing saved."""
-    chats = parse_chat_file(raw)
-    known = set(
-        session.scalars(
-            select(SharedChat.fingerprint).where(
-                SharedChat.fingerprint.in_([c.fingerprint for c in chats])
-            )
-        )
-    )
-    return [
-        _chat_preview(number, chat, chat.fingerprint in known) for number, chat in enumerate(chats)
-    ]
+@dataclass
+class PreparedUpload:
+    """An upload ready to write: its chats and options scrubbed."""
+
+    chats: list[ScrubbedChat]
+    options: SharingOptions
+    option_redactions: dict[str, int] = field(default_factory=dict)  # found in tags and notes
 
 
-def _chat_preview(number: int, chat: ParsedChat, duplicate: bool) -> dict:
-    messages = []
-    for message in chat.messages:
-        hits = find_personal_data(message.content)
-        messages.append(
-            {
-                "id": message.id,
-                "role": message.role,
-                "model": message.model,
-                "segments": _segments(message.content, hits),
-                "self_identifies": message.role == "assistant" and self_identifies(message.content),
-            }
-        )
-    return {
-        "number": number,
-        "title": chat.title or f"Chat {number + 1}",
-        "source_format": chat.source_format,
-        "duplicate": duplicate,
-        "messages": messages,
-        "pairs": sum(len(candidate_pairs(p)) for p in mine_prompts(chat)),
-    }
+def prepare(
+    raw: bytes,
+    options: SharingOptions,
+    progress: Callable[[int], None] | None = None,
+    max_bytes: int = MAX_FILE_BYTES,
+) -> PreparedUpload:
+    """Parse and scrub a whole file. Run it outside `unit_of_work`: scrubbing a large file takes
+    long, and a write transaction would hold the database's write lock all that time."""
+    return prepare_chats(parse_chat_file(raw, max_bytes=max_bytes), options, progress)
 
 
-def _segments(text: str, hits) -> list[dict]:
-    """The text cut into plain and personal pieces, for highlighting."""
-    pieces, position = [], 0
-    for hit in hits:
-        if hit.start > position:
-            pieces.append({"text": text[position : hit.start], "kind": None})
-        pieces.append({"text": text[hit.start : hit.end], "kind": hit.kind})
-        position = hit.end
-    if position < len(text):
-        pieces.append({"text": text[position:], "kind": None})
-    return pieces
+def prepare_chats(
+    chats: list[ParsedChat],
+    options: SharingOptions,
+    progress: Callable[[int], None] | None = None,
+) -> PreparedUpload:
+    """As `prepare`, for chats parsed already."""
+    options = check_options(options)
+    return _with_options(scrub_chats(chats, progress), options)
 
 
-def save_draft(session: Session, contributor_id: int, raw: bytes) -> str:
-    """Keep an upload for its preview; the original is deleted when published or abandoned."""
-    parse_chat_file(raw)  # refuse a bad file before keeping anything
-    cutoff = utcnow() - DRAFT_LIFETIME
-    session.execute(delete(ChatDraft).where(ChatDraft.created_at < cutoff))
-    token = secrets.token_urlsafe(24)
-    session.add(ChatDraft(token=token, contributor_id=contributor_id, raw=raw))
-    session.flush()
-    return token
+def prepare_draft(
+    chats: list[ScrubbedChat],
+    options: SharingOptions,
+    manual: dict[tuple[int, str], list[tuple[int, int]]] | None = None,
+) -> PreparedUpload:
+    """A draft's chats with the spans redacted by hand; manual maps (chat number, message id)
+    to character spans in the message's scrubbed text, as the preview showed it."""
+    options = check_options(options)
+    marked: dict[int, dict[str, list]] = {}
+    for (number, message_id), spans in (manual or {}).items():
+        if not 0 <= number < len(chats):
+            raise InvalidInput("The hand-marked redactions name a chat that is not in the file.")
+        marked.setdefault(number, {})[message_id] = spans
+    chats = [with_hand_redactions(chat, marked.get(n, {})) for n, chat in enumerate(chats)]
+    return _with_options(chats, options)
 
 
-def load_draft(session: Session, contributor_id: int, token: str) -> ChatDraft:
-    draft = session.scalar(select(ChatDraft).where(ChatDraft.token == token))
-    if draft is None or draft.contributor_id != contributor_id:
-        raise NotFound("This upload is gone: drafts are kept for 24 hours. Please upload again.")
-    return draft
+def _with_options(chats: list[ScrubbedChat], options: SharingOptions) -> PreparedUpload:
+    tags, counts = scrubbed_tags(options.tags)
+    notes = redact(options.notes) if options.notes else None
+    for kind, count in (notes.counts if notes else {}).items():
+        counts[kind] = counts.get(kind, 0) + count
+    options = dataclasses.replace(options, tags=tags, notes=notes.text if notes else "")
+    return PreparedUpload(chats, options, counts)
 
 
-# -- publishing --------------------------------------------------------------------------------
+# -- publishing: one short write ---------------------------------------------------------------
 
 
 def publish(
     session: Session,
     contributor_id: int,
-    raw: bytes,
-    options: SharingOptions,
-    manual: dict[tuple[int, str], list[tuple[int, int]]] | None = None,
+    upload: PreparedUpload,
     draft_token: str | None = None,
     rules: Rules | None = None,
-    progress: Callable[[int], None] | None = None,
-    max_bytes: int = MAX_FILE_BYTES,
 ) -> SharingResult:
-    """Scrub and publish every chat of the file in one transaction, or none of them.
-
-    manual maps (chat number, message id) to character spans the contributor redacted by hand.
-    """
-    options = check_options(options)
-    chats = parse_chat_file(raw, max_bytes=max_bytes)
-    community = find_community(session, options.community)
-    reports = []
-    for number, chat in enumerate(chats):
-        scrubbed, counts = _scrub(chat, (manual or {}), number)
-        reports.append(
-            _publish_chat(session, contributor_id, community, scrubbed, counts, options)
+    """Write every chat of a prepared upload, or none of them (the caller's unit of work)."""
+    if draft_token and not drafts.discard(session, contributor_id, draft_token):
+        raise NotFound(drafts.GONE)
+    community = find_community(session, upload.options.community)
+    written = publishing.write_chats(session, contributor_id, community, upload, utcnow())
+    reports = [
+        SharedChatReport(
+            chat.scrubbed.chat.title,
+            chat.chat_id,
+            chat.chat_id is None,
+            chat.pairs,
+            chat.scrubbed.redactions,
         )
-        if progress:
-            progress(1)
-    if draft_token:
-        session.execute(delete(ChatDraft).where(ChatDraft.token == draft_token))
-    events = []
-    for report in reports:
-        if report.chat_id:
-            chat = session.get(SharedChat, report.chat_id)
-            events += awards.after_chat_shared(session, chat, rules or default_rules())
-    return SharingResult(reports, events)
-
-
-def _scrub(chat: ParsedChat, manual, number) -> tuple[ParsedChat, dict[str, int]]:
-    """The chat with personal data replaced, before anything is written."""
-    counts: dict[str, int] = {}
-    messages = []
-    for message in chat.messages:
-        result = redact(message.content, manual.get((number, message.id), []))
-        for kind, count in result.counts.items():
-            counts[kind] = counts.get(kind, 0) + count
-        note = redact(message.feedback_note).text if message.feedback_note else ""
-        messages.append(dataclasses.replace(message, content=result.text, feedback_note=note))
-    return dataclasses.replace(chat, messages=messages), counts
-
-
-def _publish_chat(session, contributor_id, community, chat, counts, options) -> SharedChatReport:
-    exists = session.scalar(select(SharedChat.id).where(SharedChat.fingerprint == chat.fingerprint))
-    if exists:
-        return SharedChatReport(redact(chat.title).text, None, True, 0, counts)
-    shared = SharedChat(
-        contributor_id=contributor_id,
-        community_id=community.id,
-        source_format=chat.source_format,
-        title=redact(chat.title).text[:200],
-        fingerprint=chat.fingerprint,
-        licence=options.licence,
-        tags=options.tags,
-        notes=redact(options.notes).text if options.notes else "",
-        redaction_counts=counts,
+        for chat in written
+    ]
+    new_ids = [chat.chat_id for chat in written if chat.chat_id is not None]
+    # Every chat of an upload is shared at one moment: the badges it earns are evaluated once.
+    events = (
+        awards.after_chat_shared(
+            session, session.get(SharedChat, new_ids[-1]), rules or default_rules()
+        )
+        if new_ids
+        else []
     )
-    shared.messages = [_stored_message(position, m) for position, m in enumerate(chat.messages)]
-    session.add(shared)
-    session.flush()
-    shared.pairs = _mine(session, shared, chat)
-    _record_feedback(session, shared, chat)
-    return SharedChatReport(shared.title, shared.id, False, shared.pairs, counts)
-
-
-def _stored_message(position: int, message: ChatMessage) -> SharedMessage:
-    return SharedMessage(
-        position=position,
-        message_key=message.id[:120],
-        parent_key=message.parent_id[:120] if message.parent_id else None,
-        role=message.role,
-        model_name=message.model[:120] if message.model else None,
-        content=message.content,
-        rating=message.rating,
-        feedback_note=message.feedback_note,
-    )
-
-
-def model_for(session: Session, raw_name: str) -> LanguageModel:
-    """The arena model a chat UI's model id names, created on first sight."""
-    slug = re.sub(r"[^a-z0-9.:_-]+", "-", raw_name.lower()).strip("-")[:80] or "unknown-model"
-    model = session.scalar(select(LanguageModel).where(LanguageModel.slug == slug))
-    if model is None:
-        model = LanguageModel(slug=slug, name=raw_name[:120], organization="")
-        session.add(model)
-        session.flush()
-    return model
-
-
-def _mine(session: Session, shared: SharedChat, chat: ParsedChat) -> int:
-    """Blind pairs from answers of different models to one user message."""
-    pairs = 0
-    for mined in mine_prompts(chat):
-        candidates = candidate_pairs(mined)
-        if not candidates or mined.context_self_identifies:
-            continue  # an earlier answer naming its model would break blindness
-        message_hash = hashlib.sha1(mined.message_id.encode()).hexdigest()
-        prompt = Prompt(
-            community_id=shared.community_id,
-            external_id=f"chat:{shared.id}:{message_hash}",
-            origin="shared_chat",
-            text=mined.text,
-            context=mined.context,
-            shared_chat_id=shared.id,
-        )
-        # Names that differ only in case or punctuation are one arena model: one answer each.
-        answers = {model_for(session, a.model).id: a for pair in candidates for a in pair}
-        if len(answers) < 2:
-            continue
-        prompt_responses = [
-            Response(prompt=prompt, model_id=model_id, text=answer.text)
-            for model_id, answer in answers.items()
-        ]
-        session.add(prompt)
-        session.add_all(prompt_responses)
-        pairs += len(answers) * (len(answers) - 1) // 2
-    return pairs
-
-
-def _record_feedback(session: Session, shared: SharedChat, chat: ParsedChat) -> None:
-    for event in feedback_events(chat):
-        session.add(
-            AnswerFeedback(
-                chat_id=shared.id,
-                community_id=shared.community_id,
-                model_id=model_for(session, event.model).id,
-                prompt_key=event.prompt_id[:120] if event.prompt_id else None,
-                message_key=event.message_id[:120],
-                rating=event.rating,
-                regenerated=event.regenerated,
-                completion_tokens=event.completion_tokens,
-                generation_seconds=event.generation_seconds,
-                self_identifies=event.self_identifies,
-            )
-        )
+    return SharingResult(reports, events, upload.option_redactions)
 
 
 # -- the contributor's own data ----------------------------------------------------------------

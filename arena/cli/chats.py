@@ -6,7 +6,7 @@ import click
 from flask import current_app
 
 from arena import realtime
-from arena.chats import sharing
+from arena.chats import drafts, sharing
 from arena.chats.formats import parse_chat_file
 from arena.cli import arena_cli, fail_on_domain_error
 from arena.core import accounts
@@ -17,6 +17,7 @@ from arena.integrity import attribution
 from arena.models import utcnow
 
 CLI_MAX_BYTES = 256 * 1024 * 1024  # bulk loads may be larger than web uploads
+CLI_MAX_CHATS = 100_000
 
 
 @arena_cli.command("import-chats")
@@ -31,12 +32,12 @@ def import_chats_command(file, username, community, licence, tags):
     user = accounts.require_user(db.session, username)
     raw = Path(file).read_bytes()
     options = sharing.SharingOptions(community, licence, [t for t in tags.split(",") if t.strip()])
-    total = len(parse_chat_file(raw, max_bytes=CLI_MAX_BYTES))
-    bar = click.progressbar(length=total, label="Scrubbing and publishing")
-    with bar, unit_of_work(db.session):
-        result = sharing.publish(
-            db.session, user.id, raw, options, progress=bar.update, max_bytes=CLI_MAX_BYTES
-        )
+    chats = parse_chat_file(raw, max_bytes=CLI_MAX_BYTES, max_chats=CLI_MAX_CHATS)
+    with click.progressbar(length=len(chats), label="Scrubbing") as bar:
+        prepared = sharing.prepare_chats(chats, options, progress=bar.update)
+    # Only the writes hold the transaction (and SQLite's write lock): scrubbing is done.
+    with unit_of_work(db.session):
+        result = sharing.publish(db.session, user.id, prepared)
     realtime.publish(result.events)
     published = result.published
     click.echo(
@@ -45,6 +46,14 @@ def import_chats_command(file, username, community, licence, tags):
     )
     redacted = ", ".join(f"{count} {kind}" for kind, count in sorted(result.redactions().items()))
     click.echo(f"Redacted: {redacted or 'nothing'}.")
+
+
+@arena_cli.command("purge-drafts")
+def purge_drafts_command():
+    """Delete chat uploads left unpublished past their lifetime (run it hourly, e.g. by cron)."""
+    with unit_of_work(db.session):
+        purged = drafts.purge_expired(db.session, utcnow())
+    click.echo(f"Deleted {purged} expired draft(s).")
 
 
 @arena_cli.command("check-attributions")

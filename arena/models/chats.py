@@ -86,7 +86,8 @@ class AnswerFeedback(Base):
 
 
 class ChatDraft(Base):
-    """An upload waiting for its contributor's preview; deleted when published or abandoned."""
+    """An upload waiting for its preview, already scrubbed (JSON in `raw`); deleted when
+    published or after 24 hours."""
 
     __tablename__ = "chat_drafts"
 

@@ -22,9 +22,7 @@ VIEWS = ("board", "history", "matrix")
 
 # Voters counted now: the votes they cast on probation count in published boards too (not in
 # TrueSkill, which moved live); a voter excluded later never had them counted.
-GRADUATED = Vote.voter_id.in_(
-    select(VoterStanding.user_id).where(VoterStanding.state == "counted")
-)
+GRADUATED = Vote.voter_id.in_(select(VoterStanding.user_id).where(VoterStanding.state == "counted"))
 
 
 @dataclass(frozen=True)

@@ -1,6 +1,8 @@
 """Starting and running a custom battle, shared by the pages (Socket.IO) and the API (SSE)."""
 
 from arena.core.db import unit_of_work
+from arena.core.errors import InvalidInput
+from arena.core.sql import MAX_ID
 from arena.custom import battles as custom_battles
 from arena.custom import pairs as custom_pairs
 from arena.custom.backends import CatalogueError
@@ -12,9 +14,12 @@ from arena.web.context import all_communities, catalogue, moderation
 def library_prompt_id(value) -> int | None:
     """A form's library prompt id; anything else means none."""
     try:
-        return int(value) if value not in (None, "") else None
+        number = int(value) if value not in (None, "") else None
     except (TypeError, ValueError):
         return None
+    if number is not None and not 1 <= number <= MAX_ID:
+        raise InvalidInput("library must be a library prompt number (1 to 2,147,483,647).")
+    return number
 
 
 def start_contest(

@@ -7,6 +7,7 @@ from werkzeug.exceptions import HTTPException
 from arena.core.errors import ArenaError
 from arena.custom.backends import BackendError
 from arena.extensions import db
+from arena.web import guard
 
 
 def wants_json() -> bool:
@@ -20,6 +21,8 @@ def error_response(status: int, message: str):
 
 
 def register(app: Flask) -> None:
+    guard.register(app)  # hostile input is refused before any view, with these answers
+
     @app.errorhandler(ArenaError)
     def _domain_error(error: ArenaError):
         return error_response(error.status, error.message)

@@ -1,5 +1,5 @@
 // Hand redaction in the preview: selected text becomes a span (character offsets in the
-// message's original text) that the server redacts on publishing.
+// message's text as the preview shows it, already scrubbed) that the server redacts on publishing.
 (function () {
   const field = document.getElementById("manual");
   const button = document.getElementById("redact-selection");

@@ -31,12 +31,15 @@ from arena.chats.formats.openwebui import feedback_chats, openwebui_chat, read_u
 from arena.core.errors import InvalidInput
 
 
-def parse_chat_file(raw: bytes, max_bytes: int = MAX_FILE_BYTES) -> list[ParsedChat]:
-    """Every chat in an uploaded file, or InvalidInput naming the first problem found."""
+def parse_chat_file(
+    raw: bytes, max_bytes: int = MAX_FILE_BYTES, max_chats: int | None = None
+) -> list[ParsedChat]:
+    """Every chat in an uploaded file, or InvalidInput naming the first problem found (at most
+    max_chats chats: MAX_CHATS_PER_FILE unless said)."""
     source_format, items = _detect(_load_json(raw, max_bytes))
     if source_format == "openwebui_feedback":
-        return feedback_chats(items)  # many rows may share a chat: counted after grouping
-    check_chat_count(len(items))
+        return feedback_chats(items, max_chats)  # rows may share a chat: counted after grouping
+    check_chat_count(len(items), max_chats)
     if source_format == "openwebui_chat":
         return [openwebui_chat(item, f"chat {n}") for n, item in enumerate(items, 1)]
     return [_linear_chat(item, f"chat {n}", source_format) for n, item in enumerate(items, 1)]

@@ -13,6 +13,9 @@ MAX_CHATS_PER_FILE = 1000
 MAX_MESSAGES_PER_CHAT = 2000
 MAX_MESSAGE_CHARS = 200_000
 MAX_TITLE_CHARS = 200
+# Stands for a model id that had no model id's shape or held personal data (it takes no part in
+# pairs or feedback: it may stand for several models).
+UNKNOWN_MODEL = "unknown-model"
 
 ROLES = ("user", "assistant", "system")
 OPENAI_ROLES = {"user": "user", "assistant": "assistant", "system": "system", "developer": "system"}
@@ -97,9 +100,10 @@ def normalised(text: str) -> str:
     return unicodedata.normalize("NFC", text.replace("\r\n", "\n")).strip()
 
 
-def check_chat_count(count: int) -> None:
-    if count > MAX_CHATS_PER_FILE:
-        raise InvalidInput(f"the file holds {count} chats; the limit is {MAX_CHATS_PER_FILE}")
+def check_chat_count(count: int, limit: int | None = None) -> None:
+    limit = limit or MAX_CHATS_PER_FILE
+    if count > limit:
+        raise InvalidInput(f"the file holds {count} chats; the limit is {limit}")
 
 
 def check_message_count(count: int, where: str) -> None:
@@ -144,9 +148,14 @@ def text_part(part, where: str) -> str:
     return text if isinstance(text, str) else ""
 
 
+LINE_BREAK = re.compile(r"\r\n?")
+
+
 def clean_text(text: str) -> str:
-    """Text a database accepts: no NUL characters, no unpaired surrogates from JSON escapes."""
-    text = text.replace("\x00", "")
+    """Text a database accepts: no NUL characters, no unpaired surrogates from JSON escapes;
+    line breaks as LF, as a browser reads them, so the preview's hand-marked offsets (counted
+    by the browser) point at the same characters here."""
+    text = LINE_BREAK.sub("\n", text.replace("\x00", ""))
     try:
         text.encode("utf-8")
     except UnicodeEncodeError:

@@ -22,6 +22,9 @@ from arena.chats.formats.fields import (
 )
 from arena.core.errors import InvalidInput
 
+MAX_TOKENS = 2**31 - 1  # what the completion_tokens column holds
+MIN_SECONDS, MAX_SECONDS = 1e-3, 1e6  # a millisecond to eleven days of generation
+
 # --- Open WebUI ------------------------------------------------------------------------------
 
 
@@ -85,11 +88,14 @@ def read_usage(usage) -> tuple[int | None, float | None]:
 
     Ollama reports eval_count and eval_duration (nanoseconds of generation, without loading the
     model or reading the prompt); OpenAI-style backends report completion_tokens and no time,
-    though Open WebUI may add "response_token/s". Anything missing or non-numeric ("N/A") is None.
+    though Open WebUI may add "response_token/s". Anything missing or non-numeric ("N/A") is None,
+    and so is a count or a time no real answer has (it would only overflow a column or a rate).
     """
     if not isinstance(usage, dict):
         return None, None
     tokens = _first_positive(usage, ("completion_tokens", "eval_count", "output_tokens"))
+    if tokens is not None and tokens > MAX_TOKENS:
+        tokens = None
     nanoseconds = _first_positive(usage, ("eval_duration",))
     rate = _first_positive(usage, ("response_token/s",))
     if nanoseconds:
@@ -97,6 +103,8 @@ def read_usage(usage) -> tuple[int | None, float | None]:
     elif rate and tokens:
         seconds = tokens / rate
     else:
+        seconds = None
+    if seconds is not None and not MIN_SECONDS <= seconds <= MAX_SECONDS:
         seconds = None
     return (int(tokens) if tokens else None), seconds
 
@@ -134,7 +142,7 @@ def _check_links(messages: dict, listed: dict, where: str) -> None:
 # --- Open WebUI feedback --------------------------------------------------------------------
 
 
-def feedback_chats(rows: list) -> list[ParsedChat]:
+def feedback_chats(rows: list, max_chats: int | None = None) -> list[ParsedChat]:
     """One chat per chat id: the newest snapshot, with every row's rating put on its message.
 
     Open WebUI takes the snapshot just before it saves the rating, so the rating is taken from
@@ -173,7 +181,7 @@ def feedback_chats(rows: list) -> list[ParsedChat]:
         raise InvalidInput(
             "no feedback row carries a chat snapshot (snapshot.chat), so there is no chat to take"
         )
-    check_chat_count(len(snapshots))
+    check_chat_count(len(snapshots), max_chats)
     for _, key, message_id, rating, note in sorted(ratings, key=lambda r: r[0]):
         for message in snapshots[key][1].messages:
             if message.id == message_id:

@@ -11,12 +11,13 @@ from pydantic import BaseModel, Field
 
 from arena import realtime
 from arena.core.db import unit_of_work
+from arena.core.sql import MAX_ID
 from arena.custom.backends import BackendError
 from arena.extensions import db
 from arena.models import CHOICES
 from arena.voting import battles as voting
 from arena.web import integrity_job
-from arena.web.api.queries import MAX_ID, MAX_SLUG, Shape
+from arena.web.api.queries import MAX_SLUG, Shape
 from arena.web.api.spec import Reply, api_route
 from arena.web.contests import run_contest, start_contest
 

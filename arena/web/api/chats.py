@@ -21,6 +21,7 @@ from arena.web.api.queries import (
     paginated,
 )
 from arena.web.api.spec import Reply, api_route
+from arena.web.no_store import no_store
 from arena.web.uploads import upload_bytes
 
 Licence = Literal[tuple(sharing.LICENCES)]
@@ -75,10 +76,12 @@ class SharingReport(Shape):
         Reply(404, "Unknown community"),
     ),
 )
+@no_store
 def share_chats(user, body: ShareChatsBody | None = None, form: ShareChatsForm | None = None):
     raw, options = _from_form(form) if form is not None else _from_body(body)
+    prepared = sharing.prepare(raw, options)  # scrubbing takes long: before the write begins
     with unit_of_work(db.session):
-        result = sharing.publish(db.session, user.id, raw, options)
+        result = sharing.publish(db.session, user.id, prepared)
     realtime.publish(result.events)
     status = 201 if result.published else 200
     return jsonify(chats=[_report(c) for c in result.chats], redactions=result.redactions()), status
@@ -156,6 +159,7 @@ class MyChatsQuery(page_query(100)):
     query=MyChatsQuery,
     replies=(Reply(200, "Your shared chats", MyChats),),
 )
+@no_store
 def my_chats(user, query: MyChatsQuery):
     return paginated(sharing.export_contributions(db.session, user.id), "chats", query)
 

@@ -11,7 +11,6 @@ from arena.extensions import db
 MAX_PER_PAGE = 100
 MAX_PAGE = 1_000_000
 MAX_SLUG = 64
-MAX_ID = 2**31 - 1
 
 
 class Shape(BaseModel):

@@ -14,13 +14,8 @@ from pydantic import BaseModel
 
 from arena.extensions import limiter
 from arena.web.api.access import rate_key, require_user
-from arena.web.api.validation import (
-    form_fields,
-    json_body,
-    query_arguments,
-    refuse_hostile,
-    validated,
-)
+from arena.web.api.validation import form_fields, json_body, query_arguments, validated
+from arena.web.guard import refuse_hostile
 
 JSON = "application/json"
 

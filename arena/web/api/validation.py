@@ -1,10 +1,10 @@
 """One helper checks every query string and body against its schema, and refuses hostile input.
 
 Whatever is refused answers 400 with a sentence naming the field, before any service runs, so
-a refused request changes nothing.
+a refused request changes nothing. Text no database stores, deep nesting and numbers no column
+holds are refused for every request by `arena.web.guard`; the schemas bound the rest.
 """
 
-import json
 import re
 from typing import Any, TypeVar
 
@@ -12,9 +12,9 @@ from flask import request
 from pydantic import BaseModel, ValidationError
 
 from arena.core.errors import InvalidInput
+from arena.web.guard import json_document, refuse_hostile
 
 Schema = TypeVar("Schema", bound=BaseModel)
-MAX_DEPTH = 32  # chat exports nest about ten levels; anything far deeper is an attack
 
 
 def validated(schema: type[Schema], data: Any, where: str = "body") -> Schema:
@@ -40,43 +40,15 @@ def form_fields() -> dict[str, Any]:
 
 
 def json_body() -> dict:
-    """The JSON object of the request; no body at all means an empty object."""
-    raw = request.get_data(cache=True)
-    if not raw:
+    """The JSON object of the request (parsed and checked by the guard); no body means {}."""
+    if not request.get_data(cache=True, parse_form_data=False):
         return {}
     if not request.is_json:
         raise InvalidInput("The request body must be a JSON object (application/json).")
-    try:
-        body = json.loads(raw, parse_constant=_refuse_constant)
-    except RecursionError:
-        raise InvalidInput(f"The body is nested more than {MAX_DEPTH} levels deep.") from None
-    except ValueError:
-        raise InvalidInput("The request body is not valid JSON.") from None
+    body = json_document()
     if not isinstance(body, dict):
         raise InvalidInput("The request body must be a JSON object.")
     return body
-
-
-def _refuse_constant(name: str):
-    raise ValueError(f"{name} is not JSON")
-
-
-def refuse_hostile(data: Any, where: str) -> None:
-    """Refuse NUL characters (no database stores them) and nesting deeper than MAX_DEPTH."""
-    pending = [(data, 0, "")]
-    while pending:
-        value, depth, path = pending.pop()
-        if depth > MAX_DEPTH:
-            raise InvalidInput(f"{where} is nested more than {MAX_DEPTH} levels deep.")
-        if isinstance(value, str) and "\x00" in value:
-            raise InvalidInput(f"{path or where} contains a NUL character.")
-        if isinstance(value, dict):
-            for key, item in value.items():
-                if "\x00" in str(key):
-                    raise InvalidInput(f"A field name of {path or where} contains a NUL character.")
-                pending.append((item, depth + 1, f"{path}.{key}" if path else str(key)))
-        elif isinstance(value, list):
-            pending.extend((item, depth + 1, f"{path}[{n}]") for n, item in enumerate(value))
 
 
 def field_name(location: tuple) -> str:

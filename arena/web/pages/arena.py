@@ -7,6 +7,7 @@ from arena import realtime
 from arena.core.db import unit_of_work
 from arena.core.errors import NotFound, NothingToServe
 from arena.core.render import markdown_to_html
+from arena.core.sql import MAX_ID
 from arena.extensions import db, limiter
 from arena.voting import battles, trust
 from arena.web import integrity_job, toasts
@@ -19,7 +20,7 @@ def library_prompt(prompt_id: str):
     from arena.models.library import PromptShare
 
     number = int(prompt_id) if prompt_id.isascii() and prompt_id.isdigit() else None
-    found = db.session.get(PromptShare, number) if number and number < 2**31 else None
+    found = db.session.get(PromptShare, number) if number and number <= MAX_ID else None
     if found is None:
         raise NotFound("That library prompt does not exist (any more).")
     return found

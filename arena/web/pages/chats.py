@@ -6,12 +6,15 @@ from flask import Blueprint, Response, flash, redirect, render_template, request
 from flask_login import current_user, login_required
 
 from arena import realtime
-from arena.chats import sharing
+from arena.chats import drafts, sharing
 from arena.chats.feedback import feedback_stats
+from arena.chats.scrub import ScrubbedChat, scrub_file
 from arena.core.db import unit_of_work
-from arena.core.errors import InvalidInput
+from arena.core.errors import InvalidInput, NotFound
 from arena.extensions import db, limiter
+from arena.models import utcnow
 from arena.web.context import all_communities, community_from_args
+from arena.web.no_store import no_store
 from arena.web.uploads import upload_bytes
 
 blueprint = Blueprint("chats", __name__)
@@ -39,14 +42,28 @@ def manual_spans_from_form() -> dict:
             (int(key.split(":", 1)[0]), key.split(":", 1)[1]): [(int(s), int(e)) for s, e in spans]
             for key, spans in marked.items()
         }
-    except (ValueError, TypeError, AttributeError, IndexError):
+    except (ValueError, TypeError, AttributeError, IndexError, RecursionError):
         raise InvalidInput(
             "The hand-marked redactions could not be read; please mark again."
         ) from None
 
 
+def draft_chats(token: str) -> list[ScrubbedChat]:
+    """The draft's chats; an expired (or unreadable) draft is deleted when touched, never shown."""
+    now = utcnow()
+    saved = drafts.find(db.session, current_user.id, token)
+    chats = drafts.readable(saved, now) if saved is not None else None
+    if saved is not None and chats is None:
+        with unit_of_work(db.session):
+            drafts.remove(db.session, token, now)
+    if chats is None:
+        raise NotFound(drafts.GONE)
+    return chats
+
+
 @blueprint.get("/chats")
 @login_required
+@no_store
 def mine():
     return render_template("chats.html", chats=sharing.contributions(db.session, current_user.id))
 
@@ -54,23 +71,24 @@ def mine():
 @blueprint.route("/chats/new", methods=["GET", "POST"])
 @login_required
 @limiter.limit("20/hour", methods=["POST"])
+@no_store
 def upload():
     if request.method == "POST":
-        raw = uploaded_file_bytes()
+        chats = scrub_file(uploaded_file_bytes())  # before the write: it may take a while
         with unit_of_work(db.session):
-            token = sharing.save_draft(db.session, current_user.id, raw)
+            token = drafts.save(db.session, current_user.id, chats, utcnow())
         return redirect(url_for("chats.draft", token=token))
     return render_template("chat_upload.html")
 
 
 @blueprint.get("/chats/drafts/<token>")
 @login_required
+@no_store
 def draft(token: str):
-    saved = sharing.load_draft(db.session, current_user.id, token)
     return render_template(
         "chat_preview.html",
         token=token,
-        chats=sharing.preview(db.session, saved.raw),
+        chats=drafts.preview(db.session, draft_chats(token)),
         communities=all_communities(),
         licences=sharing.LICENCES,
     )
@@ -78,13 +96,13 @@ def draft(token: str):
 
 @blueprint.post("/chats/drafts/<token>/publish")
 @login_required
+@no_store
 def publish(token: str):
-    options, manual = options_from_form(), manual_spans_from_form()
+    prepared = sharing.prepare_draft(
+        draft_chats(token), options_from_form(), manual_spans_from_form()
+    )
     with unit_of_work(db.session):
-        saved = sharing.load_draft(db.session, current_user.id, token)
-        result = sharing.publish(
-            db.session, current_user.id, saved.raw, options, manual=manual, draft_token=token
-        )
+        result = sharing.publish(db.session, current_user.id, prepared, draft_token=token)
     realtime.publish(result.events)
     published = result.published
     flash(
@@ -106,6 +124,7 @@ def withdraw(chat_id: int):
 
 @blueprint.get("/chats/export.json")
 @login_required
+@no_store
 def export():
     body = json.dumps(sharing.export_contributions(db.session, current_user.id), indent=1)
     return Response(

@@ -12,7 +12,6 @@ from arena.web.context import all_communities, community_from_args, published
 blueprint = Blueprint("pages", __name__)
 
 
-
 @blueprint.get("/")
 def index():
     counts = {

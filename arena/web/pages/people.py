@@ -13,6 +13,7 @@ from arena.integrity import appeals
 from arena.models import ApiToken, Vote, VotingStreak, utcnow
 from arena.web.context import all_communities, community_from_args
 from arena.web.forms import ProfileForm
+from arena.web.no_store import no_store
 
 blueprint = Blueprint("people", __name__)
 
@@ -76,6 +77,7 @@ def profile():
 
 @blueprint.post("/profile/tokens")
 @login_required
+@no_store  # the page shows the new token's secret once
 def create_token():
     label = (request.form.get("label") or "").strip()[:80]
     with unit_of_work(db.session):
