@@ -301,3 +301,14 @@ def test_a_live_answer_that_names_its_model_never_enters_the_queue(custom_app):
     assert api.vote(battle["token"], "a").status_code == 200
     with custom_app.app_context():
         assert db.session.scalar(select(Prompt.is_active).where(Prompt.origin == "custom")) is False
+
+
+def test_live_answers_are_scrubbed_as_a_model_wrote_them_and_prompts_as_a_person():
+    """A model's example address stays in its answer; the same address typed by the asker goes."""
+    from arena.custom.battles import _scrubbed
+
+    assert _scrubbed("Point the client at 192.168.1.10.", "assistant") == (
+        "Point the client at 192.168.1.10."
+    )
+    assert _scrubbed("My router is at 192.168.1.10.", "user") == "My router is at [IP_ADDRESS]."
+    assert _scrubbed("Mail me at jo.bloggs@gmail.com", "assistant") == "Mail me at [EMAIL]"

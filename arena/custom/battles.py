@@ -241,7 +241,7 @@ def _record_new(session: Session, contest: Contest) -> Battle:
 
 def _fill(response: Response, contest: Contest, side: str) -> None:
     stats = contest.stats[side]
-    response.text = _scrubbed(contest.answers[side])
+    response.text = _scrubbed(contest.answers[side], "assistant")
     response.backend = stats.backend
     response.latency_seconds = stats.latency_seconds
     response.time_to_first_token_seconds = stats.time_to_first_token_seconds
@@ -249,8 +249,9 @@ def _fill(response: Response, contest: Contest, side: str) -> None:
     response.tokens_per_second = stats.tokens_per_second
 
 
-def _scrubbed(text: str) -> str:
-    return redact(text).text
+def _scrubbed(text: str, role: str = "user") -> str:
+    """Personal data out; a model's answer may keep example IPs and the people it writes about."""
+    return redact(text, author="model" if role == "assistant" else "user").text
 
 
 def _share(session: Session, contest: Contest, prompt: Prompt) -> SharedChat:
@@ -292,7 +293,7 @@ def _chat_messages(contest: Contest) -> list[SharedMessage]:
                     parent_key=parent,
                     role=turn["role"],
                     model_name=contest.configs[side].name if is_answer else None,
-                    content=_scrubbed(turn["content"]),
+                    content=_scrubbed(turn["content"], turn["role"]),
                 )
             )
             parent = key
@@ -371,7 +372,7 @@ def _record_continuation(session: Session, contest: Contest) -> Battle:
         response = battle.response_a if side == "a" else battle.response_b
         earlier = contest.histories[side][:-1]
         response.context = [
-            {"role": t["role"], "content": _scrubbed(t["content"])} for t in earlier
+            {"role": t["role"], "content": _scrubbed(t["content"], t["role"])} for t in earlier
         ]
         _fill(response, contest, side)
     chat.messages = _chat_messages(contest)
