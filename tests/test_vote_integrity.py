@@ -209,7 +209,7 @@ def test_skips_are_recorded_and_free(any_app, ids):
     assert row.status == "skipped" and row.skipped_at is not None
     assert client.post(f"/api/v1/battles/{battle['token']}/skip").status_code == 409
     vote = client.post(f"/api/v1/battles/{battle['token']}/vote", json={"choice": "a"})
-    assert vote.status_code == 409
+    assert vote.status_code == 409, vote.get_json()
     assert session.scalar(select(func.count()).select_from(PointEvent)) == 0
     stranger = api_client_for(any_app, "stranger")
     mine = client.post("/api/v1/battles", json={}).get_json()["token"]

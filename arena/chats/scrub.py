@@ -97,7 +97,11 @@ def scrubbed_model_id(model: str | None) -> tuple[str | None, list[str]]:
     with the kinds of personal data found in it."""
     if model is None:
         return None, []
-    if not MODEL_ID_SHAPE.fullmatch(model) or NOT_A_MODEL_ID.search(model):
+    if (
+        not MODEL_ID_SHAPE.fullmatch(model)
+        or NOT_A_MODEL_ID.search(model)
+        or model.lower().startswith(UNKNOWN_MODEL)  # the placeholders' names are not claimable
+    ):
         return UNKNOWN_MODEL, [NOT_A_MODEL]
     kinds = [hit.kind for hit in find_personal_data(model)]
     return (UNKNOWN_MODEL if kinds else model), kinds

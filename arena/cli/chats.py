@@ -6,7 +6,7 @@ import click
 from flask import current_app
 
 from arena import realtime
-from arena.chats import drafts, sharing
+from arena.chats import drafts, rescrub, sharing
 from arena.chats.formats import parse_chat_file
 from arena.cli import arena_cli, fail_on_domain_error
 from arena.core import accounts
@@ -66,3 +66,39 @@ def check_attributions_command(limit):
         checks = attribution.check_claims(db.session, catalogue, utcnow(), limit=limit)
     outliers = sum(check.outlier for check in checks)
     click.echo(f"Checked {len(checks)} claimed answers: {outliers} outliers.")
+
+
+@arena_cli.command("rescrub-chats")
+@click.option("--dry-run", is_flag=True, help="Count what would change; write nothing.")
+def rescrub_chats_command(dry_run):
+    """Apply today's scrubbing to every stored shared chat and what was mined from it: chats
+    stored by earlier versions kept model names, message ids, titles, notes and tags as sent."""
+    renames = rescrub.plan_models(db.session)
+    report = rescrub.RescrubReport()
+    if dry_run:
+        for row in renames:
+            report.count(row)
+    else:
+        with unit_of_work(db.session):
+            report = rescrub.apply_models(db.session, renames)
+    for batch in rescrub.plan_chats(db.session):  # detection runs here, outside any write
+        report.chats += len(batch.chat_ids)
+        if dry_run:
+            for row in batch.updates:
+                report.count(row)
+            continue
+        with unit_of_work(db.session):
+            written = rescrub.apply(db.session, batch.updates)
+        report.changes.update(written.changes)
+        report.redactions.update(written.redactions)
+    _echo_rescrub(report, dry_run)
+
+
+def _echo_rescrub(report: rescrub.RescrubReport, dry_run: bool) -> None:
+    changed = ", ".join(f"{count} {kind}" for kind, count in sorted(report.changes.items()))
+    found = ", ".join(f"{count} {kind}" for kind, count in sorted(report.redactions.items()))
+    verb = "Would change" if dry_run else "Changed"
+    click.echo(f"Examined {report.chats} chats. {verb}: {changed or 'nothing'}.")
+    click.echo(f"Redacted: {found or 'nothing'}.")
+    if dry_run:
+        click.echo("Dry run: nothing was written.")

@@ -15,7 +15,7 @@ import re
 from typing import Any
 from urllib.parse import unquote_to_bytes
 
-from flask import Flask, g, request
+from flask import Flask, request
 from werkzeug.http import parse_options_header
 from werkzeug.sansio.multipart import Data, Epilogue, Field, File, MultipartDecoder, NeedData
 
@@ -24,6 +24,7 @@ from arena.core.errors import InvalidInput
 MAX_DEPTH = 32  # chat exports nest about ten levels; anything far deeper is an attack
 # The widest integer column (BIGINT); narrower ones are bounded by each schema.
 MAX_INTEGER = 2**63 - 1
+JSON_DOCUMENT = "arena.json_document"  # the parsed body, in the request's WSGI environ
 NUL = "\x00"
 # A JSON escape of NUL or of a surrogate: those of surrogates are fine in pairs (an emoji).
 SUSPECT_ESCAPE = re.compile(rb"\\u(0000|[dD][89a-fA-F][0-9a-fA-F]{2})")
@@ -155,10 +156,12 @@ def _escaped_backslash(raw: bytes, at: int) -> bool:
 
 def json_document() -> Any:
     """The request's JSON body parsed and checked, once per request (None without a body)."""
-    if "json_document" not in g:
+    # Kept in the request's environ, not in `g`: `g` lives as long as the app context, which
+    # several requests share when one was pushed around them (a CLI command, a test).
+    if JSON_DOCUMENT not in request.environ:
         raw = request.get_data(cache=True, parse_form_data=False)
-        g.json_document = _parsed(raw) if raw else None
-    return g.json_document
+        request.environ[JSON_DOCUMENT] = _parsed(raw) if raw else None
+    return request.environ[JSON_DOCUMENT]
 
 
 def _parsed(raw: bytes) -> Any:
