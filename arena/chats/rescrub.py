@@ -89,9 +89,11 @@ def plan_models(session: Session) -> list[RowUpdate]:
     placeholder and taken out of the arena; their votes keep counting under the new name."""
     renames = []
     for model_id, slug, name in session.execute(_uploaded_models()).tuples():
-        if scrubbed_model_id(name)[0] == name and scrubbed_model_id(slug)[0] == slug:
-            continue
         placeholder = PLACEHOLDER_MODEL.format(id=model_id)
+        if name == placeholder or (
+            scrubbed_model_id(name)[0] == name and scrubbed_model_id(slug)[0] == slug
+        ):
+            continue
         renames.append(
             RowUpdate(
                 _models,
