@@ -32,8 +32,8 @@ class Score:
         return self.caught[kind] / self.instances[kind]
 
 
-def load() -> list[dict]:
-    return [json.loads(line) for line in CORPUS.read_text(encoding="utf-8").splitlines()]
+def load(path: Path = CORPUS) -> list[dict]:
+    return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()]
 
 
 def labelled_spans(case: dict) -> list[tuple[int, int, str]]:

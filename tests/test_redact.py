@@ -199,6 +199,106 @@ def test_every_example_of_the_issue_is_caught_whole(text, kind, value):
     assert found(text) == [(kind, value)]
 
 
+# Shapes the blind corpus showed missing (tests/data/pii_blind_corpus.jsonl), with values of
+# their own: values broken over lines or by invisible characters, passwords told in other
+# languages, more key formats, and more address and name contexts.
+MORE_SHAPES = [
+    ("OCR gave me: 5425 2334 3010\n9903 is it valid?", "CREDIT_CARD", "5425 2334 3010\n9903"),
+    ("Telefon: +49 170\n1234567", "PHONE", "+49 170\n1234567"),
+    ("Signal me on +44 7700\u200b900812 tonight", "PHONE", "+44 7700\u200b900812"),
+    ("Ich bin unter 0170 / 123 456 78 erreichbar.", "PHONE", "0170 / 123 456 78"),
+    ("no otp on 9876501234 since morning", "PHONE", "9876501234"),
+    ("Write to j.schmidt@tu-\nmuenchen.de please", "EMAIL", "j.schmidt@tu-\nmuenchen.de"),
+    ("Mein Kennwort ist Bl4uerHimmel! und", "SECRET", "Bl4uerHimmel!"),
+    ("ma contraseña es Luna#2023, gracias", "SECRET", "Luna#2023"),
+    ("我的密码是 Tr0ub4dor&3，谢谢", "SECRET", "Tr0ub4dor&3"),
+    ("the wifi login is guest / Gu3st!Wifi, thanks", "SECRET", "Gu3st!Wifi"),
+    (
+        "SECRET_KEY = 'django-insecure-k2(8x!q_w7m#z1@4v%t0^r9p+s6e=y3u5b&n'",
+        "SECRET",
+        "django-insecure-k2(8x!q_w7m#z1@4v%t0^r9p+s6e=y3u5b&n",
+    ),
+    (
+        "key SG.aB3dE5gH7jK9mN1pQ3sT5v.wX7yZ9aB1cD3eF5gH7jK9mN1pQ3sT5vW7xY9zA1bC",
+        "SECRET",
+        "SG.aB3dE5gH7jK9mN1pQ3sT5v.wX7yZ9aB1cD3eF5gH7jK9mN1pQ3sT5vW7xY9zA1bC",
+    ),
+    (
+        "AccountName=shop;AccountKey=Zx9+Qw3/Er5tYu7Io1Pa2Sd4Fg6Hj8Kl0ZxCvBnM1qW3eR5tY7uI9oP==;x=y",
+        "SECRET",
+        "Zx9+Qw3/Er5tYu7Io1Pa2Sd4Fg6Hj8Kl0ZxCvBnM1qW3eR5tY7uI9oP==",
+    ),
+    (
+        "postgresql://app:S3cr%40t%21x@db:5432/app",
+        "URL_CREDENTIALS",
+        "postgresql://app:S3cr%40t%21x@db:5432/app",
+    ),
+    (
+        "url=jdbc:mysql://db:3306/app?user=app&password=Xk2mPq9Lw4",
+        "URL_CREDENTIALS",
+        "jdbc:mysql://db:3306/app?user=app&password=Xk2mPq9Lw4",
+    ),
+    ("Neue Adresse: Am Lindenhof 12b, 80331 München", "ADDRESS", "Am Lindenhof 12b, 80331 München"),
+    (
+        "J'habite au 8 boulevard Victor Hugo, 06000 Nice",
+        "ADDRESS",
+        "8 boulevard Victor Hugo, 06000 Nice",
+    ),
+    (
+        "Mijn adres: Keizersgracht 12-II, 1015 CS Amsterdam",
+        "ADDRESS",
+        "Keizersgracht 12-II, 1015 CS Amsterdam",
+    ),
+    ("Vivo en Calle Mayor 45, 2º A, 28013 Madrid", "ADDRESS", "Calle Mayor 45, 2º A, 28013 Madrid"),
+    (
+        "Ship to Flat 12, Green Park Apartments, MG Road, Pune 411001",
+        "ADDRESS",
+        "Flat 12, Green Park Apartments, MG Road, Pune 411001",
+    ),
+    ("我住在上海市徐汇区漕溪路88号3号楼201室", "ADDRESS", "上海市徐汇区漕溪路88号3号楼201室"),
+    (
+        "Rose Cottage, Mill Lane, Upper Slaughter, Gloucestershire GL54 2JD",
+        "ADDRESS",
+        "Rose Cottage, Mill Lane, Upper Slaughter, Gloucestershire GL54 2JD",
+    ),
+    ("my colleague Ingrid Halvorsen sent it", "PERSON", "Ingrid Halvorsen"),
+    ("Kontoinhaber Henrik Vogel", "PERSON", "Henrik Vogel"),
+    ("ask Marisol Quintero from accounting", "PERSON", "Marisol Quintero"),
+    ("帮我给同事李娜写一封邮件", "PERSON", "李娜"),
+    ("Regards,\nTemitope Adewale\nSales", "PERSON", "Temitope Adewale"),
+]
+
+
+@pytest.mark.parametrize(("text", "kind", "value"), MORE_SHAPES)
+def test_more_shapes_are_caught_whole(text, kind, value):
+    assert found(text) == [(kind, value)]
+
+
+def test_a_full_name_beside_an_email_address_is_a_name():
+    text = "name;email\nTomasz Wrona;t.wrona@wp.pl"
+    assert found(text) == [("PERSON", "Tomasz Wrona"), ("EMAIL", "t.wrona@wp.pl")]
+
+
+def test_a_name_once_found_is_redacted_where_it_comes_again():
+    text = "Hi Oliwia, here's a draft:\n\nThis is Oliwia Zielinska, calling about the flat."
+    assert [value for kind, value in found(text, "model")] == ["Oliwia", "Oliwia Zielinska"]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Stripe's test card 4242 4242 4242 4242 works with any future date.",
+        "The documentation's sample IBAN is DE89 3704 0044 0532 0130 00.",
+        "Adresse: Musterstraße 1, 12345 Musterstadt",
+        "Use a fixture like {'phone': '+1-555-0100'}.",
+        "UPS tracking 1Z 9A2 X47 03 4512 8830 is stuck.",
+        "SECRET_KEY=replace-me-with-a-long-random-string",
+    ],
+)
+def test_published_test_values_and_stand_ins_stay_in_model_answers(text):
+    assert found(text, "model") == []
+
+
 def test_spans_count_carriage_returns_of_windows_line_endings():
     text = "line one\r\nline two\r\nmail jana.novak@posteo.de\r\n"
     result = redact(text)

@@ -11,8 +11,8 @@ person names (`pii.names`).
 
 Who wrote the text matters: `author="user"` (the default, and the strictest) for anything a
 person wrote (messages, titles, notes, tags), `author="model"` for a model's answers, where
-loopback, private and documentation IP ranges, public resolvers, "I'm ..." and famous
-people's names are ordinary content.
+loopback, private and documentation IP ranges, public resolvers, the published test cards and
+sample IBANs, "I'm ..." and famous people's names are ordinary content.
 """
 
 import bisect
@@ -27,7 +27,7 @@ from arena.chats.pii.network import find_ip_addresses
 from arena.chats.pii.normalise import normalise
 from arena.chats.pii.phones import find_phone_numbers
 from arena.chats.pii.placeholders import is_placeholder
-from arena.chats.pii.recognisers import KINDS, SCORE_THRESHOLD, analyzer
+from arena.chats.pii.recognisers import KINDS, SCORE_THRESHOLD, analyzer, find_wrapped_emails
 from arena.core.errors import InvalidInput
 
 __all__ = ["AUTHORS", "RedactedText", "Redaction", "analyzer", "find_personal_data", "redact"]
@@ -72,9 +72,10 @@ def _finds(text: str, author: str) -> Iterator[tuple[int, int, str]]:
         yield found.start, found.end, KINDS[found.entity_type]
     yield from find_credentials(text)
     for kind, spans in (
-        ("CREDIT_CARD", find_card_numbers(text)),
+        ("EMAIL", find_wrapped_emails(text)),
+        ("CREDIT_CARD", find_card_numbers(text, author)),
         ("PHONE", find_phone_numbers(text)),
-        ("IBAN", find_ibans(text)),
+        ("IBAN", find_ibans(text, author)),
         ("IP_ADDRESS", find_ip_addresses(text, author)),
         ("ADDRESS", find_street_addresses(text, author)),
         ("PERSON", find_person_names(text, author)),

@@ -2,7 +2,8 @@
 IBAN also by a line break (the tail in a code block of its own). Checksums decide (Luhn for
 cards, the country's length and mod-97 for IBANs), so the breaks tolerated cost no false
 alarms; a card must also start like a card of a network in use, since long numbers in maths
-answers pass Luhn one time in ten."""
+answers pass Luhn one time in ten. A card's last group may also start a new line (OCR, narrow
+columns). In a model's answer the test numbers that providers publish are examples."""
 
 import re
 from collections.abc import Iterator
@@ -22,7 +23,8 @@ _BREAK = r"(?:[ \t]{0,3}[-\n]?[ \t]{0,3}\n?[ \t]{0,3})"
 _CANDIDATE = re.compile(rf"\b[A-Z]{{2}}\d{{2}}(?:{_BREAK}[A-Z0-9]{{1,4}}){{2,9}}(?![A-Za-z0-9])")
 
 
-_CARD = re.compile(r"(?<![\w.,/+-])\d{4}(?:[ -]?\d{2,6}){2,4}(?![\w]|[.,/-]\d)")
+# A group may start a new line: a number wrapped by OCR or a narrow column.
+_CARD = re.compile(r"(?<![\w.,/+-])\d{4}(?:(?:[ -]|[ \t]?\n)?\d{2,6}){2,4}(?![\w]|[.,/-]\d)")
 _CARD_GROUPS = re.compile(
     r"\d{13,19}|\d{4}(?:([ -])\d{4}){2}(?:\1\d{4}|\1\d{1,7})|\d{4}([ -])\d{6}\2\d{4,5}"
 )
@@ -33,10 +35,21 @@ _ISSUED = re.compile(
 )
 
 
-def find_card_numbers(text: str) -> Iterator[tuple[int, int]]:
+# The test numbers payment providers and banks publish: in a model's answer they are examples.
+PUBLISHED_TEST_NUMBERS = {
+    "4242424242424242", "4111111111111111", "5555555555554444", "5105105105105100",
+    "4012888888881881", "378282246310005", "371449635398431", "6011111111111117",
+    "4000056655665556", "2223003122003222", "DE89370400440532013000", "GB82WEST12345698765432",
+    "GB29NWBK60161331926819", "FR1420041010050500013M02606", "NL91ABNA0417164300",
+}  # fmt: skip
+
+
+def find_card_numbers(text: str, author: str = "user") -> Iterator[tuple[int, int]]:
     for candidate in _CARD.finditer(text):
-        number = candidate.group()
+        number = candidate.group().replace(" \n", " ").replace("\n", " ")
         digits = number.replace(" ", "").replace("-", "")
+        if author == "model" and digits in PUBLISHED_TEST_NUMBERS:
+            continue
         if (
             13 <= len(digits) <= 19
             and _CARD_GROUPS.fullmatch(number)
@@ -55,11 +68,15 @@ def _luhn_holds(digits: str) -> bool:
     return total % 10 == 0
 
 
-def find_ibans(text: str) -> Iterator[tuple[int, int]]:
+def find_ibans(text: str, author: str = "user") -> Iterator[tuple[int, int]]:
     for candidate in _CANDIDATE.finditer(text):
         span = _iban_within(text, candidate.start(), candidate.end())
-        if span:
+        if span and not (author == "model" and _compact(text, *span) in PUBLISHED_TEST_NUMBERS):
             yield span
+
+
+def _compact(text: str, start: int, end: int) -> str:
+    return re.sub(r"[^A-Z0-9]", "", text[start:end])
 
 
 def _iban_within(text: str, start: int, end: int) -> tuple[int, int] | None:
@@ -72,7 +89,7 @@ def _iban_within(text: str, start: int, end: int) -> tuple[int, int] | None:
         if text[position].isalnum():
             seen += 1
             if seen == expected:
-                compact = re.sub(r"[^A-Z0-9]", "", text[start : position + 1])
+                compact = _compact(text, start, position + 1)
                 return (start, position + 1) if _checksum_holds(compact) else None
     return None
 

@@ -1,6 +1,7 @@
 """Passwords and keys outside the shapes presidio's recognisers know: ssh-style
-`user:password@host`, shell assignments and command-line flags whatever the variable's or the
-flag's name, and passwords told in prose ("my password is ...").
+`user:password@host`, shell assignments, connection-string parts and command-line flags
+whatever the variable's or the flag's name, and passwords told in prose in several languages
+("my password is ...", "Passwort lautet ...", "密码是 ...", "login is admin / ...").
 
 A name that says "secret" (password, token, key, ...) is enough with a value that mixes
 letters with digits or symbols; any other name needs a value that looks generated (long, mixed,
@@ -23,8 +24,8 @@ _SSH_CREDENTIALS = re.compile(
 )
 # "password = ...", "API_KEY: ...": the key ends in a secret's name.
 _NAMED_ASSIGNMENT = re.compile(
-    r"(?i:password|passwd|passphrase|pwd|secret|api[_-]?key|apikey|access[_-]?key|auth[_-]?token|"
-    r"access[_-]?token|token|(?:secret|private|signing|encryption|master)[_-]?key)"
+    r"(?i:(?=[psatem])(?:password|passwd|passphrase|pwd|secret|api[_-]?key|apikey|access[_-]?key|"
+    r"auth[_-]?token|access[_-]?token|token|(?:secret|private|signing|encryption|master)[_-]?key))"
     r"[\"']?[ \t]{0,3}[:=][ \t]{0,3}[\"']?"
     r"(?P<value>[^\s\"'`,;(){}\[\]<>]{6,}+)(?![(.\w])"
 )
@@ -36,11 +37,30 @@ _SHELL_ASSIGNMENT = re.compile(
 _FLAG = re.compile(rf"(?P<key>--[A-Za-z][\w-]*|-p|-u)(?:[ \t]+|=)[\"']?{_VALUE}")
 # mysql -pPASSWORD: the only common command that takes a password glued to its flag.
 _GLUED_PASSWORD_FLAG = re.compile(rf"\b(?:mysql\w*|mariadb\w*)\b[^\n]*?[ \t]-p{_VALUE}")
-_PROSE = re.compile(
-    r"(?i:(?:password|passwd|pass word|passcode|passphrase|\bpin|pwd|\bpw)\b"
-    r"(?:\s+(?:for|to|on|of)\s+(?:[\w'.-]+\s+){0,3}?)?"
-    r"\s*(?P<verb>is|was|:)\s*)[\"'“‘]?(?P<value>[^\s\"'”’]{4,64})"
+# The lookahead on the first letter lets the scan skip most positions at once.
+_PASSWORD_WORDS = (
+    r"(?=[pkmcswlhп密パ비])(?:(?:pass(?:word|wd| word|code|phrase|wort)|\bpin|pwd|\bpw|kennwort|"
+    r"mot de passe|contraseña|senha|wachtwoord|parola d'ordine|lösenord|hasło|пароль)\b"
+    r"|密码|密碼|パスワード|비밀번호)"
 )
+_VERBS = r"(?:is|was|lautet|ist|war|est|était|es|era|é)\b|[:=是为為は는]"
+# Scripts without spaces end a value where the sentence goes on: "密码是 Qw3rty!@#2023，帮我".
+_VALUE_END = "\\s\"'”’」、。\u3040-\u30ff\u4e00-\u9fff\uac00-\ud7af"
+_PROSE = re.compile(
+    rf"(?i:{_PASSWORD_WORDS}"
+    r"(?:\s+(?:for|to|on|of|für|pour|de|para|van|voor)\s+(?:[\w'.-]+\s+){0,3}?)?"
+    rf"\s*(?P<verb>{_VERBS})\s*)[\"'“‘「]?(?P<value>[^{_VALUE_END}]{{4,64}})"
+)
+# "the router login is admin / Fr1tzB0x#55": a user name, a slash, then the password.
+_USER_SLASH_PASSWORD = re.compile(
+    r"(?i:(?=[lcuaz])\b(?:log-?in|credentials|creds|user(?:name)?|account|zugangsdaten|identifiants)\b)"
+    r"[^\n]{0,30}?(?<![\w/.-])[\w.@+-]{2,40}[ \t]+/[ \t]+(?P<value>[^\s\"'`,;]{6,64})"
+)
+# "...;AccountKey=...;": the parts of a connection string (Azure, ADO.NET, ODBC).
+_CONNECTION_STRING_PART = re.compile(
+    r";[ \t]*(?P<key>[A-Za-z][\w ]{0,30})=(?P<value>[^;\s\"'`]{6,200})(?=;|\s|$)"
+)
+_PATH_LIKE = re.compile(r"/|\\")
 _FIRST_PERSON = re.compile(r"(?i:\b(?:my|our)\s+)$")
 _PROSE_STOPWORDS = {
     "the", "a", "an", "not", "too", "very", "weak", "strong", "correct", "wrong", "incorrect",
@@ -62,7 +82,7 @@ def find_credentials(text: str) -> Iterator[tuple[int, int, str]]:
     for found in _BEARER.finditer(text):
         if not is_placeholder(found["value"]):
             yield *found.span("value"), "SECRET"
-    for pattern in (_SHELL_ASSIGNMENT, _FLAG):
+    for pattern in (_SHELL_ASSIGNMENT, _FLAG, _CONNECTION_STRING_PART):
         for found in pattern.finditer(text):
             if _flag_start_ok(text, found) and _secret_value(found["key"], found["value"]):
                 yield *found.span("value"), "SECRET"
@@ -70,6 +90,11 @@ def find_credentials(text: str) -> Iterator[tuple[int, int, str]]:
         for found in _GLUED_PASSWORD_FLAG.finditer(text):
             if _named_secret(found["value"]) and not found["value"].isdigit():
                 yield *found.span("value"), "SECRET"
+    for found in _USER_SLASH_PASSWORD.finditer(text):
+        start, end = found.span("value")
+        end -= len(found["value"]) - len(found["value"].rstrip(".,;:!?)"))
+        if _named_secret(text[start:end]) and not _PATH_LIKE.search(text[start:end]):
+            yield start, end, "SECRET"
     for found in _PROSE.finditer(text):
         start, end = found.span("value")
         end -= len(found["value"]) - len(found["value"].rstrip(".,;:?)"))
@@ -79,6 +104,8 @@ def find_credentials(text: str) -> Iterator[tuple[int, int, str]]:
 
 def _flag_start_ok(text: str, found: re.Match) -> bool:
     """A flag starts a word: not the "-p" inside "--no-p" or "set-password"."""
+    if found.re is _CONNECTION_STRING_PART:
+        return True
     start = found.start("key") if found.re is _FLAG else found.start()
     return start == 0 or not (text[start - 1].isalnum() or text[start - 1] in "-_")
 

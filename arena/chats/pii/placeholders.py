@@ -7,8 +7,9 @@ from collections import Counter
 # Long enough not to turn up by chance inside a random token.
 SHAPE_PLACEHOLDERS = ("your", "xxxx", "example", "placeholder", "redacted", "dummy", "...")
 PLACEHOLDERS = SHAPE_PLACEHOLDERS + (
-    "changeme", "password", "secret", "token", "apikey", "api_key", "***", "os.", "process.",
-    "getenv", "environ", "config", "settings",
+    "changeme", "change-me", "change_me", "replace-me", "replace_me", "password", "secret",
+    "token", "apikey", "api_key", "***", "os.", "process.", "getenv", "environ", "config",
+    "settings",
 )  # fmt: skip
 # A reference to a value, not the value: $DB_PASSWORD, ${TOKEN}, %APPDATA%, <token>, {{ key }}.
 _TEMPLATE = re.compile(r"^[$%<{]|\$[({]|\{\{|<[^>]*>|%\w+%")

@@ -3,8 +3,10 @@ ordinary technical text: e-mail addresses, URLs that carry credentials or tokens
 by their published shapes (`pii.credentials` finds them by the name they
 are assigned to)."""
 
+import functools
 import threading
-from urllib.parse import parse_qsl, urlsplit
+from collections.abc import Iterator
+from urllib.parse import parse_qsl, unquote, urlsplit
 
 import regex
 import tldextract
@@ -38,6 +40,8 @@ SECRET_SHAPES = [
     ("Stripe key", r"\b(?:sk|rk)_(?:live|test)_[A-Za-z0-9]{16,}"),
     ("Hugging Face token", r"\bhf_[A-Za-z0-9]{30,}"),
     ("JSON Web Token", r"\beyJ[\w-]{10,}\.eyJ[\w-]{10,}\.[\w-]{10,}"),
+    ("SendGrid key", r"\bSG\.[\w-]{16,}\.[\w-]{30,}"),
+    ("Django secret key", r"\bdjango-insecure-[^\s\"'`]{30,}"),
     ("private key", r"-----BEGIN [A-Z ]*PRIVATE KEY-----.*?-----END [A-Z ]*PRIVATE KEY-----"),
 ]
 # Stock addresses of code samples and templates, not anyone's mailbox (example.* is RFC 2606's).
@@ -87,6 +91,25 @@ class OfflineEmailRecognizer(EmailRecognizer):
         return domain.domain.lower() not in EXAMPLE_DOMAINS
 
 
+# An address broken at a hyphen by a PDF's or a mail client's line wrapping: "uni-\nheidelberg.de".
+_WRAPPED_EMAIL = regex.compile(
+    r"(?<![\w.+-])[\w.+-]{1,64}@(?:[\w-]+\.)*[\w]+-[ \t]*\n[ \t]*(?:[\w-]+\.)+[A-Za-z]{2,24}\b"
+)
+
+
+def find_wrapped_emails(text: str) -> Iterator[tuple[int, int]]:
+    if "@" not in text or "\n" not in text:
+        return
+    for found in _WRAPPED_EMAIL.finditer(text):
+        if _email_checker().validate_result(regex.sub(r"[ \t]*\n[ \t]*", "", found.group())):
+            yield found.span()
+
+
+@functools.cache
+def _email_checker() -> "OfflineEmailRecognizer":
+    return OfflineEmailRecognizer()
+
+
 class UrlCredentialsRecognizer(PatternRecognizer):
     """URLs with user:password@ or a token-like query parameter. Plain URLs are not personal
     data and stay; presidio's own URL recogniser only finds those (and fragments such as
@@ -95,9 +118,10 @@ class UrlCredentialsRecognizer(PatternRecognizer):
     def __init__(self):
         rest = r"[^\s\"'<>`]*[^\s\"'<>`.,;:!?)\]]"  # a sentence's full stop is not the URL's
         userinfo = r"[^\s/?#@:\"'<>]*:[^\s/?#@\"'<>]+@"
+        scheme = r"\b(?:jdbc:)?[a-z][a-z0-9+.-]{1,20}://"  # any scheme: postgresql, amqp, jdbc:...
         patterns = [
-            Pattern("URL with password", rf"\b[a-z][a-z0-9+.-]{{1,20}}://{userinfo}{rest}", 0.9),
-            Pattern("URL with token", rf"\b(?:https?|wss?|ftp)://[^\s?#\"'<>`]+\?{rest}", 0.8),
+            Pattern("URL with password", rf"{scheme}{userinfo}{rest}", 0.9),
+            Pattern("URL with token", rf"{scheme}[^\s?#\"'<>`]+\?{rest}", 0.8),
         ]
         super().__init__(
             supported_entity="URL_CREDENTIALS", patterns=patterns, name="UrlCredentials"
@@ -105,8 +129,8 @@ class UrlCredentialsRecognizer(PatternRecognizer):
 
     def validate_result(self, pattern_text: str) -> bool:
         try:
-            url = urlsplit(pattern_text)
-            secrets = [url.password] if url.password else []
+            url = urlsplit(pattern_text.removeprefix("jdbc:"))
+            secrets = [unquote(url.password)] if url.password else []  # "%21" is not a template
         except ValueError:
             return False
         query = parse_qsl(url.query, keep_blank_values=False)
