@@ -9,6 +9,7 @@ import os
 import re
 import shutil
 import tempfile
+import threading
 from pathlib import Path
 
 import pytest
@@ -151,12 +152,22 @@ def database_url(request, tmp_path):
     return request.getfixturevalue("postgres_url")
 
 
+def close_app(app) -> None:
+    """Let background board refits finish (a connection they hold outlives `dispose`, and its
+    garbage collection would warn in a later test), then close every pooled connection."""
+    for thread in threading.enumerate():
+        if thread.name == "board-refit":
+            thread.join(timeout=30)
+    with app.app_context():
+        db.session.remove()
+        db.engine.dispose()
+
+
 @pytest.fixture
 def app(tmp_path):
     app = build_app(tmp_path)
     yield app
-    with app.app_context():
-        db.engine.dispose()
+    close_app(app)
 
 
 @pytest.fixture
@@ -164,9 +175,7 @@ def any_app(tmp_path, database_url):
     """The app on SQLite and again on PostgreSQL."""
     app = build_app(tmp_path, database_url)
     yield app
-    with app.app_context():
-        db.session.remove()
-        db.engine.dispose()
+    close_app(app)
 
 
 @pytest.fixture
