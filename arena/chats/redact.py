@@ -110,14 +110,19 @@ def redact(
     return RedactedText("".join(pieces), merged, counts)
 
 
-def _manual_span(span, text: str) -> Redaction:
+def checked_span(span, text: str) -> tuple[int, int]:
+    """A hand-marked span as two character offsets inside the text (InvalidInput otherwise)."""
     try:
         start, end = (int(value) for value in span)
     except (TypeError, ValueError):
         raise InvalidInput(f"a hand-marked span must be two numbers, not {span!r}") from None
     if not 0 <= start < end <= len(text):
         raise InvalidInput(f"the hand-marked span {start}-{end} is outside the text")
-    return Redaction(start, end, MANUAL)
+    return start, end
+
+
+def _manual_span(span, text: str) -> Redaction:
+    return Redaction(*checked_span(span, text), MANUAL)
 
 
 def _without_overlaps(hits: list[Redaction]) -> list[Redaction]:

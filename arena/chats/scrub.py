@@ -16,7 +16,7 @@ from dataclasses import asdict, dataclass, field, replace
 
 from arena.chats.formats import MAX_FILE_BYTES, ChatMessage, ParsedChat, parse_chat_file
 from arena.chats.formats.fields import UNKNOWN_MODEL
-from arena.chats.redact import MANUAL, RedactedText, find_personal_data, redact
+from arena.chats.redact import MANUAL, RedactedText, checked_span, find_personal_data, redact
 from arena.core.errors import InvalidInput
 
 MODEL_ID_SHAPE = re.compile(r"[A-Za-z0-9._:/@+-]{1,100}")
@@ -157,7 +157,7 @@ def with_hand_redactions(
 
 def _redact_by_hand(text: str, marks, spans) -> tuple[str, int]:
     merged: list[list[int]] = []
-    for start, end in sorted(_covering(_checked_span(span, text), marks) for span in spans):
+    for start, end in sorted(_covering(checked_span(span, text), marks) for span in spans):
         if merged and start <= merged[-1][1]:
             merged[-1][1] = max(merged[-1][1], end)
         else:
@@ -168,16 +168,6 @@ def _redact_by_hand(text: str, marks, spans) -> tuple[str, int]:
         position = end
     pieces.append(text[position:])
     return "".join(pieces), len(merged)
-
-
-def _checked_span(span, text: str) -> tuple[int, int]:
-    try:
-        start, end = (int(value) for value in span)
-    except (TypeError, ValueError):
-        raise InvalidInput(f"a hand-marked span must be two numbers, not {span!r}") from None
-    if not 0 <= start < end <= len(text):
-        raise InvalidInput(f"the hand-marked span {start}-{end} is outside the text")
-    return start, end
 
 
 def _covering(span: tuple[int, int], marks) -> tuple[int, int]:
