@@ -275,8 +275,8 @@ SELECT_TEXT = """([needle]) => {
 
 
 def test_share_a_chat_with_hand_redaction(browser, base_url, tmp_path):
-    """Upload an export, see the e-mail highlighted, redact a name by hand, publish."""
-    question = "🍞 Ask Bobbo Quist (bob@contoso-mail.org) why my starter is flat?"
+    """Upload an export, see the e-mail highlighted, redact a place by hand, publish."""
+    question = "🍞 Why is my starter from the Quistbury bakery flat? (bob@contoso-mail.org)"
     chat = two_model_chat("Sourdough", question)
     upload = tmp_path / "export.json"
     upload.write_bytes(export(chat))
@@ -289,7 +289,7 @@ def test_share_a_chat_with_hand_redaction(browser, base_url, tmp_path):
     page.get_by_role("button", name="Preview").click()
     page.wait_for_url("**/chats/drafts/*")
     assert page.locator("mark.pii[title=EMAIL]").inner_text() == "[EMAIL]"
-    assert page.evaluate(SELECT_TEXT, ["Bobbo Quist"])
+    assert page.evaluate(SELECT_TEXT, ["Quistbury"])
     page.get_by_role("button", name="Redact selection").click()
     assert "1 hand-marked" in page.locator("#manual-count").inner_text()
     page.select_option("#community", "general")
@@ -298,7 +298,7 @@ def test_share_a_chat_with_hand_redaction(browser, base_url, tmp_path):
     assert "Published 1 chat(s) with 1 blind pair(s)" in page.content()
     shared = page.request.get(base_url + "/api/v1/chats").json()
     stored = shared["chats"][0]["messages"][0]["content"]
-    assert stored == "🍞 Ask [REDACTED] ([EMAIL]) why my starter is flat?"
+    assert stored == "🍞 Why is my starter from the [REDACTED] bakery flat? ([EMAIL])"
     assert not seen["errors"], seen["errors"]
     context.close()
 
