@@ -1,5 +1,6 @@
 """Configuration read from the environment, with defaults that run embedded."""
 
+import contextlib
 import os
 import secrets
 from datetime import timedelta
@@ -30,10 +31,11 @@ def _local_secret_key(instance_dir: Path) -> str:
         draft = instance_dir / f"secret_key.{secrets.token_hex(8)}"
         draft.write_text(secrets.token_hex(32))
         draft.chmod(0o600)
-        try:  # a link appears whole and never replaces: of two processes starting at once,
-            os.link(draft, key_file)  # the first key wins for both
-        except FileExistsError:
-            pass
+        # A link appears whole and never replaces: of two processes starting at once, the
+        # first key wins for both.
+        try:
+            with contextlib.suppress(FileExistsError):
+                os.link(draft, key_file)
         finally:
             draft.unlink()
     return key_file.read_text().strip()
