@@ -45,10 +45,14 @@ def answer_text(number: int) -> str:
     return f"Answer from a contestant to question {number}.\n\n```python\nprint({number})\n```"
 
 
-def make_voter(session, username: str = "voter", password: str = "correct horse"):
-    """A user and a bearer token for them."""
+def make_voter(
+    session, username: str = "voter", password: str = "correct horse", publish_directly=True
+):
+    """A user and a bearer token for them. Chats they share through the API publish at once
+    (most tests check publishing; the site's default, a draft to confirm, is tested apart)."""
     with unit_of_work(session):
         user = accounts.create_user(session, username, password)
+        user.publish_directly = publish_directly
         token = accounts.create_api_token(session, user)
     return user, token
 

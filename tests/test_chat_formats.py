@@ -68,8 +68,9 @@ def test_single_open_webui_export_becomes_one_tree_in_depth_first_order():
     user, first, second, follow_up, last = chat.messages
     assert user.model is None and user.rating is None and user.timestamp == 1732000000.0
     assert (first.model, first.rating) == ("llama3.1:8b", -1)
-    assert first.feedback_note == "Inaccurate information\nA hungry starter is not contaminated."
-    assert (second.rating, second.feedback_note) == (1, "Accurate information")
+    assert first.feedback_note == "A hungry starter is not contaminated."
+    assert first.reason == "inaccurate_information"  # older versions stored the label
+    assert (second.rating, second.reason, second.feedback_note) == (1, "accurate_information", "")
     # Ollama usage: eval_count tokens in eval_duration nanoseconds.
     assert (first.completion_tokens, first.generation_seconds) == (212, 5.3)
     assert (second.completion_tokens, second.generation_seconds) == (300, 6.0)
@@ -143,17 +144,15 @@ def test_feedback_export_groups_rows_by_chat_and_takes_ratings_from_the_rows():
     assert {haiku.source_format, postcode.source_format} == {"openwebui_feedback"}
     assert (haiku.external_id, haiku.title) == ("c-haiku", "Autumn haiku")
     assert haiku.messages[1].model == "gemma2:9b"  # arena: selectedModelId, not "arena-model"
-    assert (haiku.messages[1].rating, haiku.messages[1].feedback_note) == (
-        1,
-        "Creative\nLovely imagery",
-    )
+    assert (haiku.messages[1].rating, haiku.messages[1].feedback_note) == (1, "Lovely imagery")
+    assert haiku.messages[1].reason == "creative"
     # Two rows rate two answers of one chat; neither snapshot holds the second rating.
     assert postcode.external_id == "c-postcode"
-    ratings = {m.id: (m.rating, m.feedback_note) for m in postcode.messages}
+    ratings = {m.id: (m.rating, m.reason, m.feedback_note) for m in postcode.messages}
     assert ratings == {
-        "u-post-1": (None, ""),
-        "a-post-1": (1, "Accurate information"),
-        "a-post-2": (-1, "Inaccurate information\nRejects valid postcodes like EC1A 1BB."),
+        "u-post-1": (None, None, ""),
+        "a-post-1": (1, "accurate_information", ""),
+        "a-post-2": (-1, "inaccurate_information", "Rejects valid postcodes like EC1A 1BB."),
     }
     assert (postcode.messages[2].completion_tokens, postcode.messages[2].generation_seconds) == (
         25,

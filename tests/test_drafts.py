@@ -127,11 +127,11 @@ def test_a_draft_is_published_once(app, browser_client):
 def test_publishing_a_draft_published_meanwhile_writes_nothing(app, world):
     """Two submits of one preview race past the read: the second finds its draft gone at the
     write and changes nothing."""
-    prepared = sharing.prepare(
-        export(two_model_chat()), sharing.SharingOptions("general", "CC0-1.0")
-    )
     with app.app_context():
         user, _ = make_voter(db.session)
+        prepared = sharing.prepare(
+            export(two_model_chat()), sharing.SharingOptions("general", "CC0-1.0"), user.share_key
+        )
         with pytest.raises(NotFound), unit_of_work(db.session):
             sharing.publish(db.session, user.id, prepared, draft_token="published-meanwhile")
         assert db.session.scalar(select(func.count(SharedChat.id))) == 0

@@ -74,7 +74,7 @@ def test_publishing_a_prepared_upload_runs_no_detection(app, world, detections):
     with app.app_context():
         user, _ = make_voter(db.session)
         options = sharing.SharingOptions("coding", "CC0-1.0", ["python"], "notes")
-        prepared = sharing.prepare(export(two_model_chat()), options)
+        prepared = sharing.prepare(export(two_model_chat()), options, user.share_key)
         scrubbing = len(detections)
         with unit_of_work(db.session):
             result = sharing.publish(db.session, user.id, prepared)

@@ -13,6 +13,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
+from arena.chats import merging
 from arena.chats.identity import self_identifies
 from arena.chats.mining import candidate_pairs, mine_prompts
 from arena.chats.scrub import ScrubbedChat, from_json, to_json
@@ -23,11 +24,19 @@ DRAFT_LIFETIME = timedelta(hours=24)
 GONE = "This upload is gone: drafts are kept for 24 hours. Please upload again."
 
 
-def save(session: Session, contributor_id: int, chats: list[ScrubbedChat], now: datetime) -> str:
-    """Keep scrubbed chats for their preview; returns the draft's token."""
+def save(
+    session: Session,
+    contributor_id: int,
+    chats: list[ScrubbedChat],
+    now: datetime,
+    choices: dict | None = None,
+) -> str:
+    """Keep scrubbed chats for their preview, with the sharing choices sent along (community,
+    licence, tags, notes: already scrubbed) to fill the form in; returns the draft's token."""
     purge_expired(session, now)
     token = secrets.token_urlsafe(24)
-    payload = json.dumps(to_json(chats), ensure_ascii=False, separators=(",", ":")).encode()
+    document = {**to_json(chats), "choices": choices or {}}
+    payload = json.dumps(document, ensure_ascii=False, separators=(",", ":")).encode()
     session.add(ChatDraft(token=token, contributor_id=contributor_id, raw=payload, created_at=now))
     session.flush()
     return token
@@ -76,21 +85,39 @@ def discard(session: Session, contributor_id: int, token: str) -> bool:
     return result.rowcount == 1
 
 
-def preview(session: Session, chats: list[ScrubbedChat]) -> list[dict]:
-    """What publishing would store: each message scrubbed, its placeholders marked."""
+def choices(draft: ChatDraft) -> dict:
+    """The sharing choices saved with the draft ({} when none were sent)."""
+    try:
+        saved = json.loads(bytes(draft.raw)).get("choices")
+    except (ValueError, TypeError, AttributeError):
+        return {}
+    return saved if isinstance(saved, dict) else {}
+
+
+def preview(session: Session, contributor_id: int, chats: list[ScrubbedChat]) -> list[dict]:
+    """What publishing would store: each message scrubbed, its placeholders marked, and
+    whether the chat is new, adds to a chat shared before, or brings nothing new."""
     fingerprints = [scrubbed.chat.fingerprint for scrubbed in chats]
     known = set(
         session.scalars(
             select(SharedChat.fingerprint).where(SharedChat.fingerprint.in_(fingerprints))
         )
     )
-    return [
-        _chat_preview(number, scrubbed, scrubbed.chat.fingerprint in known)
-        for number, scrubbed in enumerate(chats)
-    ]
+    stored = merging.stored_chats(
+        session, contributor_id, [s.chat.source_key for s in chats if s.chat.source_key]
+    )
+    previews = []
+    for number, scrubbed in enumerate(chats):
+        update = None
+        if scrubbed.chat.source_key in stored:
+            update = merging.merged(stored[scrubbed.chat.source_key][1], scrubbed.chat)
+        duplicate = update is not None and not update.changed
+        duplicate = duplicate or (update is None and scrubbed.chat.fingerprint in known)
+        previews.append(_chat_preview(number, scrubbed, duplicate, update))
+    return previews
 
 
-def _chat_preview(number: int, scrubbed: ScrubbedChat, duplicate: bool) -> dict:
+def _chat_preview(number: int, scrubbed: ScrubbedChat, duplicate: bool, update) -> dict:
     chat = scrubbed.chat
     messages = [
         {
@@ -107,6 +134,9 @@ def _chat_preview(number: int, scrubbed: ScrubbedChat, duplicate: bool) -> dict:
         "title": chat.title or f"Chat {number + 1}",
         "source_format": chat.source_format,
         "duplicate": duplicate,
+        "update": {"messages": update.new_messages, "ratings": update.new_ratings}
+        if update is not None and update.changed
+        else None,
         "redactions": scrubbed.redactions,
         "messages": messages,
         "pairs": sum(len(candidate_pairs(prompt)) for prompt in mine_prompts(chat)),

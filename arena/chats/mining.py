@@ -53,6 +53,10 @@ class FeedbackEvent:
     completion_tokens: int | None
     generation_seconds: float | None
     self_identifies: bool
+    failed: bool = False  # an error or no text: counted as a failure, not as an answer
+    detail_rating: int | None = None
+    reason: str | None = None
+    tags: list[str] = field(default_factory=list)
 
 
 @dataclass
@@ -65,6 +69,15 @@ class ModelFeedback:
     wins: dict[str, int] = field(default_factory=dict)  # opponent → times preferred over it
     losses: dict[str, int] = field(default_factory=dict)  # opponent → times it was preferred
     speeds: list[float] = field(default_factory=list)  # tokens per second, one per timed answer
+    failures: int = 0
+    detail_ratings: list[int] = field(default_factory=list)
+    reasons: dict[str, int] = field(default_factory=dict)
+    tags: dict[str, int] = field(default_factory=dict)
+
+    @property
+    def mean_detail_rating(self) -> float | None:
+        ratings = self.detail_ratings
+        return sum(ratings) / len(ratings) if ratings else None
 
     @property
     def satisfaction(self) -> float | None:
@@ -104,7 +117,7 @@ def mine_prompts(chat: ParsedChat) -> list[MinedPrompt]:
         if message.role != "user" or not message.content.strip():
             continue
         replies = [m for m in children.get(message.id, []) if m.role == "assistant"]
-        answers = [_mined_answer(m) for m in replies if m.content.strip()]
+        answers = [_mined_answer(m) for m in replies if not m.failed]
         if not answers:
             continue
         path = [m for m in _path_to(message, by_id) if m.role in ("user", "assistant")]
@@ -139,11 +152,11 @@ def candidate_pairs(prompt: MinedPrompt) -> list[tuple[MinedAnswer, MinedAnswer]
 
 
 def feedback_events(chat: ParsedChat) -> list[FeedbackEvent]:
-    """One event per answer with a model, in tree order.
+    """One event per answer with a model, in tree order; failed answers are events too.
 
     An answer counts as regenerated when a later sibling comes from the same model: the user
-    asked that model again. Answers of other models side by side (Open WebUI's multi-model
-    chats) are not regenerations of each other.
+    asked that model again (after a failure too). Answers of other models side by side (Open
+    WebUI's multi-model chats) are not regenerations of each other.
     """
     children = _children(chat)
     events = []
@@ -163,6 +176,10 @@ def feedback_events(chat: ParsedChat) -> list[FeedbackEvent]:
                 completion_tokens=message.completion_tokens,
                 generation_seconds=message.generation_seconds,
                 self_identifies=self_identifies(message.content),
+                failed=message.failed,
+                detail_rating=message.detail_rating,
+                reason=message.reason,
+                tags=list(message.feedback_tags),
             )
         )
     return events
@@ -187,16 +204,29 @@ def summarise_feedback(events: list[FeedbackEvent]) -> dict[str, ModelFeedback]:
     stats: dict[str, ModelFeedback] = {}
     for event in events:
         model = stats.setdefault(event.model, ModelFeedback(event.model))
-        model.answers += 1
-        model.ups += event.rating == 1
-        model.downs += event.rating == -1
-        model.regenerated += event.regenerated
-        if event.completion_tokens and event.generation_seconds:
-            model.speeds.append(event.completion_tokens / event.generation_seconds)
-    for winner, loser in preference_pairs(events):
+        if event.failed:
+            model.failures += 1
+            continue
+        _count_answer(model, event)
+    for winner, loser in preference_pairs([e for e in events if not e.failed]):
         stats[winner].wins[loser] = stats[winner].wins.get(loser, 0) + 1
         stats[loser].losses[winner] = stats[loser].losses.get(winner, 0) + 1
     return dict(sorted(stats.items()))
+
+
+def _count_answer(model: ModelFeedback, event: FeedbackEvent) -> None:
+    model.answers += 1
+    model.ups += event.rating == 1
+    model.downs += event.rating == -1
+    model.regenerated += event.regenerated
+    if event.completion_tokens and event.generation_seconds:
+        model.speeds.append(event.completion_tokens / event.generation_seconds)
+    if event.detail_rating is not None:
+        model.detail_ratings.append(event.detail_rating)
+    if event.reason:
+        model.reasons[event.reason] = model.reasons.get(event.reason, 0) + 1
+    for tag in event.tags:
+        model.tags[tag] = model.tags.get(tag, 0) + 1
 
 
 def _mined_answer(message: ChatMessage) -> MinedAnswer:

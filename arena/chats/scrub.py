@@ -3,14 +3,15 @@
 Detection (presidio) is slow on large files, so it runs here, on plain values, and never inside
 a write transaction: on SQLite that transaction holds the database's write lock, and votes would
 queue behind it. Message texts, titles and feedback notes are redacted; model ids keep only a
-model-id shape with nothing personal in it; message ids become keyed hashes (the key is drawn
-per upload and never stored, so thread links still match but the ids cannot be traced back).
+model-id shape with nothing personal in it; message ids and the chat's id in its source become
+hashes keyed by the contributor's share key, so thread links match, sharing a chat again finds
+what it shared before, and the stored ids cannot be traced back to the source. The owner's id
+and name in the source are dropped.
 """
 
 import hashlib
 import hmac
 import re
-import secrets
 from collections.abc import Callable, Iterable
 from dataclasses import asdict, dataclass, field, replace
 
@@ -25,6 +26,8 @@ MODEL_ID_SHAPE = re.compile(r"[A-Za-z0-9._:/@+-]{1,100}")
 NOT_A_MODEL_ID = re.compile(r"\d{9,}|\d{1,3}(?:\.\d{1,3}){3}")
 NOT_A_MODEL = "MODEL_ID"  # the kind counted when a model id is replaced for its shape alone
 HASHED_ID_LENGTH = 32
+# Open WebUI's reason codes ("accurate_information"): anything else may be typed text, left out.
+REASON_CODE = re.compile(r"[a-z][a-z0-9_]{0,59}")
 DRAFT_FORMAT = 1
 
 
@@ -40,17 +43,18 @@ class ScrubbedChat:
 
 def scrub_file(
     raw: bytes,
+    key: bytes,
     max_bytes: int = MAX_FILE_BYTES,
     progress: Callable[[int], None] | None = None,
 ) -> list[ScrubbedChat]:
     """Every chat of an uploaded file, parsed and scrubbed (InvalidInput for a bad file)."""
-    return scrub_chats(parse_chat_file(raw, max_bytes=max_bytes), progress)
+    return scrub_chats(parse_chat_file(raw, max_bytes=max_bytes), key, progress)
 
 
 def scrub_chats(
-    chats: Iterable[ParsedChat], progress: Callable[[int], None] | None = None
+    chats: Iterable[ParsedChat], key: bytes, progress: Callable[[int], None] | None = None
 ) -> list[ScrubbedChat]:
-    key = secrets.token_bytes(32)  # one per upload: links within it match, nothing else does
+    """key: the contributor's share key (`User.share_key`)."""
     scrubbed = []
     for chat in chats:
         scrubbed.append(scrub_chat(chat, key))
@@ -68,8 +72,16 @@ def scrub_chat(chat: ParsedChat, key: bytes) -> ScrubbedChat:
         # A model's answer may keep example addresses (documentation and private IP ranges).
         content = redact(message.content, author="model" if message.role == "assistant" else "user")
         note = redact(message.feedback_note) if message.feedback_note else None
+        error = redact(message.error) if message.error else None
         model, model_kinds = scrubbed_model_id(message.model)
-        for kinds in (content.counts, note.counts if note else {}, _tally(model_kinds)):
+        tags, tag_counts = scrubbed_tags(message.feedback_tags)
+        for kinds in (
+            content.counts,
+            note.counts if note else {},
+            error.counts if error else {},
+            tag_counts,
+            _tally(model_kinds),
+        ):
             _add(counts, kinds)
         marks[message_id] = placeholder_marks(content)
         messages.append(
@@ -79,17 +91,37 @@ def scrub_chat(chat: ParsedChat, key: bytes) -> ScrubbedChat:
                 parent_id=hashed_id(key, message.parent_id) if message.parent_id else None,
                 content=content.text,
                 feedback_note=note.text if note else "",
+                error=error.text if error else message.error,
+                feedback_tags=tags,
+                reason=message.reason if REASON_CODE.fullmatch(message.reason or "") else None,
                 model=model,
             )
         )
     title = redact(chat.title)
     _add(counts, title.counts)
-    scrubbed = replace(chat, external_id=None, title=title.text[:200], messages=messages)
+    scrubbed = replace(
+        chat,
+        external_id=None,
+        owner_id=None,
+        owner_name=None,
+        source_key=source_key(key, chat),
+        title=title.text[:200],
+        messages=messages,
+    )
     return ScrubbedChat(scrubbed, counts, marks)
 
 
 def hashed_id(key: bytes, message_id: str) -> str:
     return hmac.new(key, message_id.encode(), hashlib.sha256).hexdigest()[:HASHED_ID_LENGTH]
+
+
+def source_key(key: bytes, chat: ParsedChat) -> str | None:
+    """The chat's identity in its source, hashed: Open WebUI's chat and feedback exports name
+    one chat by the same id, so both are one source."""
+    if chat.external_id is None:
+        return None
+    source = "openwebui" if chat.source_format.startswith("openwebui") else chat.source_format
+    return hashed_id(key, f"{source}:{chat.external_id}")
 
 
 def scrubbed_model_id(model: str | None) -> tuple[str | None, list[str]]:

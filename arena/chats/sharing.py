@@ -10,6 +10,8 @@ from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session
 
 from arena.chats import drafts, publishing
+from arena.chats.consent import Consent, consented
+from arena.chats.feedback import reason_label
 from arena.chats.formats import MAX_FILE_BYTES, ParsedChat, parse_chat_file
 from arena.chats.redact import redact
 from arena.chats.scrub import ScrubbedChat, scrub_chats, scrubbed_tags, with_hand_redactions
@@ -46,8 +48,9 @@ class SharingResult:
         return [chat for chat in self.chats if not chat.duplicate]
 
     def redactions(self) -> dict[str, int]:
+        """Personal data replaced in what this share stored (duplicates store nothing)."""
         totals = dict(self.option_redactions)
-        for chat in self.chats:
+        for chat in self.published:
             for kind, count in chat.redactions.items():
                 totals[kind] = totals.get(kind, 0) + count
         return totals
@@ -57,9 +60,12 @@ class SharingResult:
 class SharedChatReport:
     title: str
     chat_id: int | None
-    duplicate: bool
-    pairs: int
+    duplicate: bool  # nothing new: shared before as it is, or repeated in the file
+    pairs: int  # blind pairs this share added
     redactions: dict[str, int]
+    updated: bool = False  # a chat shared before, which this share grew or rated
+    new_messages: int = 0
+    new_ratings: int = 0
 
 
 def check_options(options: SharingOptions) -> SharingOptions:
@@ -94,22 +100,26 @@ class PreparedUpload:
 def prepare(
     raw: bytes,
     options: SharingOptions,
-    progress: Callable[[int], None] | None = None,
+    key: bytes,
+    consent: Consent | None = None,
     max_bytes: int = MAX_FILE_BYTES,
 ) -> PreparedUpload:
-    """Parse and scrub a whole file. Run it outside `unit_of_work`: scrubbing a large file takes
-    long, and a write transaction would hold the database's write lock all that time."""
-    return prepare_chats(parse_chat_file(raw, max_bytes=max_bytes), options, progress)
+    """Parse and scrub a whole file with the contributor's share key. Run it outside
+    `unit_of_work`: scrubbing a large file takes long, and a write transaction would hold the
+    database's write lock all that time."""
+    return prepare_chats(parse_chat_file(raw, max_bytes=max_bytes), options, key, consent)
 
 
 def prepare_chats(
     chats: list[ParsedChat],
     options: SharingOptions,
+    key: bytes,
+    consent: Consent | None = None,
     progress: Callable[[int], None] | None = None,
 ) -> PreparedUpload:
     """As `prepare`, for chats parsed already."""
     options = check_options(options)
-    return _with_options(scrub_chats(chats, progress), options)
+    return _with_options(scrub_chats(consented(chats, consent), key, progress), options)
 
 
 def prepare_draft(
@@ -160,10 +170,13 @@ def publish(
             chat.chat_id is None,
             chat.pairs,
             chat.scrubbed.redactions,
+            chat.updated,
+            chat.new_messages,
+            chat.new_ratings,
         )
         for chat in written
     ]
-    new_ids = [chat.chat_id for chat in written if chat.chat_id is not None]
+    new_ids = [chat.chat_id for chat in written if chat.chat_id is not None and not chat.updated]
     # Every chat of an upload is shared at one moment: the badges it earns are evaluated once.
     events = (
         awards.after_chat_shared(
@@ -196,7 +209,8 @@ def withdraw(session: Session, contributor_id: int, chat_id: int) -> None:
     )
     session.execute(delete(SharedMessage).where(SharedMessage.chat_id == chat.id))
     session.execute(delete(AnswerFeedback).where(AnswerFeedback.chat_id == chat.id))
-    chat.status, chat.withdrawn_at, chat.fingerprint = "withdrawn", utcnow(), None
+    chat.status, chat.withdrawn_at = "withdrawn", utcnow()
+    chat.fingerprint = chat.source_key = None  # it may be shared again, as a new chat
     chat.title, chat.notes = WITHDRAWN_TEXT, ""
 
 
@@ -253,6 +267,12 @@ def export_contributions(session: Session, contributor_id: int) -> dict:
                         "content": m.content,
                         "rating": m.rating,
                         "feedback_note": m.feedback_note,
+                        "detail_rating": m.detail_rating,
+                        "reason": m.reason,
+                        "reason_label": reason_label(m.reason) if m.reason else None,
+                        "feedback_tags": m.feedback_tags or [],
+                        "failed": m.role == "assistant" and (m.error is not None or not m.content),
+                        "error": m.error,
                     }
                     for m in chat.messages
                 ],

@@ -34,7 +34,7 @@ def import_chats_command(file, username, community, licence, tags):
     options = sharing.SharingOptions(community, licence, [t for t in tags.split(",") if t.strip()])
     chats = parse_chat_file(raw, max_bytes=CLI_MAX_BYTES, max_chats=CLI_MAX_CHATS)
     with click.progressbar(length=len(chats), label="Scrubbing") as bar:
-        prepared = sharing.prepare_chats(chats, options, progress=bar.update)
+        prepared = sharing.prepare_chats(chats, options, user.share_key, progress=bar.update)
     # Only the writes hold the transaction (and SQLite's write lock): scrubbing is done.
     with unit_of_work(db.session):
         result = sharing.publish(db.session, user.id, prepared)

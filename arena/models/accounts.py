@@ -1,8 +1,9 @@
 """People, their API tokens and the failed log-ins counted against each account name."""
 
+import secrets
 from datetime import datetime
 
-from sqlalchemy import Boolean, DateTime, ForeignKey, Integer, String
+from sqlalchemy import Boolean, DateTime, ForeignKey, Integer, LargeBinary, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 from sqlalchemy.sql import false
 
@@ -25,6 +26,13 @@ class User(Base):
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     # Part of every session and remember cookie (see get_id): bumping it revokes them all.
     session_version: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    # Keys the hashes of the Open WebUI chat and message ids this person shares, so sharing a
+    # chat again finds what it shared before while the stored ids stay untraceable.
+    share_key: Mapped[bytes] = mapped_column(
+        LargeBinary(32), default=lambda: secrets.token_bytes(32)
+    )
+    # Shares sent through the API publish at once instead of waiting for the preview.
+    publish_directly: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
 
     # Flask-Login's protocol, kept here so the model needs no Flask import.
     is_active = True

@@ -12,6 +12,7 @@ from sqlalchemy import (
     LargeBinary,
     String,
     Text,
+    UniqueConstraint,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -22,6 +23,7 @@ from arena.models.voting import Community
 
 class SharedChat(Base):
     __tablename__ = "shared_chats"
+    __table_args__ = (UniqueConstraint("contributor_id", "source_key"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     contributor_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
@@ -30,6 +32,9 @@ class SharedChat(Base):
     title: Mapped[str] = mapped_column(String(200), default="")
     # Cleared on withdrawal so the chat may be shared again later.
     fingerprint: Mapped[str | None] = mapped_column(String(64), unique=True)
+    # The contributor's keyed hash of the chat's id in its source (an Open WebUI chat id):
+    # sharing that chat again updates this row. Cleared on withdrawal.
+    source_key: Mapped[str | None] = mapped_column(String(64))
     licence: Mapped[str] = mapped_column(String(20))
     tags: Mapped[list] = mapped_column(JSON, default=list)
     notes: Mapped[str] = mapped_column(Text, default="")
@@ -62,7 +67,13 @@ class SharedMessage(Base):
     model_name: Mapped[str | None] = mapped_column(String(120))
     content: Mapped[str] = mapped_column(Text)
     rating: Mapped[int | None] = mapped_column(Integer)
-    feedback_note: Mapped[str] = mapped_column(Text, default="")
+    feedback_note: Mapped[str] = mapped_column(Text, default="")  # the rater's comment
+    detail_rating: Mapped[int | None] = mapped_column(Integer)  # Open WebUI's 1-10 rating
+    reason: Mapped[str | None] = mapped_column(String(60))  # a reason code: accurate_information
+    feedback_tags: Mapped[list | None] = mapped_column(JSON, default=list)
+    error: Mapped[str | None] = mapped_column(Text)  # why the answer failed, scrubbed
+    completion_tokens: Mapped[int | None] = mapped_column(Integer)
+    generation_seconds: Mapped[float | None] = mapped_column(Float)
 
 
 class AnswerFeedback(Base):
@@ -83,6 +94,10 @@ class AnswerFeedback(Base):
     completion_tokens: Mapped[int | None] = mapped_column(Integer)
     generation_seconds: Mapped[float | None] = mapped_column(Float)
     self_identifies: Mapped[bool] = mapped_column(Boolean, default=False)
+    failed: Mapped[bool] = mapped_column(Boolean, default=False)  # an error, or no text
+    detail_rating: Mapped[int | None] = mapped_column(Integer)
+    reason: Mapped[str | None] = mapped_column(String(60))
+    feedback_tags: Mapped[list | None] = mapped_column(JSON, default=list)
 
 
 class ChatDraft(Base):

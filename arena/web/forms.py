@@ -43,3 +43,7 @@ class ProfileForm(FlaskForm):
         ],
     )
     anonymous_on_boards = BooleanField("Stay anonymous on people boards")
+    publish_directly = BooleanField(
+        "Publish chats shared through the API (e.g. from Open WebUI) at once, "
+        "without checking the redactions first"
+    )

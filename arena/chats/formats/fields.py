@@ -4,7 +4,7 @@ import hashlib
 import json
 import re
 import unicodedata
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from arena.core.errors import InvalidInput
 
@@ -13,6 +13,8 @@ MAX_CHATS_PER_FILE = 1000
 MAX_MESSAGES_PER_CHAT = 2000
 MAX_MESSAGE_CHARS = 200_000
 MAX_TITLE_CHARS = 200
+MAX_TAG_CHARS, MAX_TAGS = 30, 10
+MAX_NUMBER = 2**63 - 1
 # Stands for a model id that had no model id's shape or held personal data (it takes no part in
 # pairs or feedback: it may stand for several models).
 UNKNOWN_MODEL = "unknown-model"
@@ -42,10 +44,19 @@ class ChatMessage:
     parent_id: str | None
     model: str | None = None
     rating: int | None = None  # +1 / -1 thumbs
-    feedback_note: str = ""  # reason/comment text from the annotation
+    feedback_note: str = ""  # the rater's comment
     timestamp: float | None = None
     completion_tokens: int | None = None
     generation_seconds: float | None = None
+    detail_rating: int | None = None  # Open WebUI's detailed rating, 1-10
+    reason: str | None = None  # a reason code, such as "accurate_information"
+    feedback_tags: list[str] = field(default_factory=list)
+    error: str | None = None  # why the answer failed (the backend's message)
+
+    @property
+    def failed(self) -> bool:
+        """An answer that is an error, or has no text: no answer to judge."""
+        return self.role == "assistant" and (self.error is not None or not self.content.strip())
 
 
 @dataclass
@@ -55,6 +66,13 @@ class ParsedChat:
     title: str
     messages: list[ChatMessage]  # a tree via parent_id, in tree order (depth first)
     fingerprint: str
+    # Who owns the chat in its source (an Open WebUI user id and display name): read to ask the
+    # uploader for consent when a file holds other people's chats, never stored.
+    owner_id: str | None = None
+    owner_name: str | None = None
+    # The contributor's keyed hash of (source, external_id), set by scrubbing: what identifies
+    # the chat when it is shared again.
+    source_key: str | None = None
 
 
 # --- shared checks and the tree --------------------------------------------------------------
@@ -80,9 +98,14 @@ def tree_order(messages: list[ChatMessage], listed: dict, where: str) -> list[Ch
     return ordered
 
 
-def parsed_chat(source_format, external_id, title, messages) -> ParsedChat:
+def parsed_chat(source_format, external_id, title, messages, owner=(None, None)) -> ParsedChat:
     external = None if external_id in (None, "") else clean_text(str(external_id))[:200]
-    return ParsedChat(source_format, external, title, messages, fingerprint_of(messages))
+    owner_id, owner_name = (
+        None if value in (None, "") else clean_text(str(value))[:200] for value in owner
+    )
+    return ParsedChat(
+        source_format, external, title, messages, fingerprint_of(messages), owner_id, owner_name
+    )
 
 
 def fingerprint_of(messages: list[ChatMessage]) -> str:
@@ -181,15 +204,38 @@ def rating_of(value, where: str) -> int | None:
     raise InvalidInput(f"{where} has rating {shortened(repr(value))}; expected 1 or -1")
 
 
-def note_of(annotation: dict, where: str) -> str:
-    parts = []
-    for key in ("reason", "comment"):
-        value = annotation.get(key)
-        if value is not None and not isinstance(value, str):
-            raise InvalidInput(f"{where} has a {key} of type {kind_of(value)}, expected text")
-        if value and value.strip():
-            parts.append(clean_text(value.strip())[:MAX_MESSAGE_CHARS])
-    return "\n".join(parts)
+def text_of(annotation: dict, key: str, where: str) -> str:
+    """An optional text field of an annotation ("" when absent)."""
+    value = annotation.get(key)
+    if value is not None and not isinstance(value, str):
+        raise InvalidInput(f"{where} has a {key} of type {kind_of(value)}, expected text")
+    return clean_text(value.strip())[:MAX_MESSAGE_CHARS] if value else ""
+
+
+def detail_rating_of(details, where: str) -> int | None:
+    """Open WebUI's 1-10 rating, kept under annotation.details.rating."""
+    value = details.get("rating") if isinstance(details, dict) else None
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int | float) or not 1 <= value <= 10:
+        raise InvalidInput(
+            f"{where} has a detailed rating {shortened(repr(value))}; expected 1 to 10"
+        )
+    return int(value)
+
+
+def tags_of(value, where: str) -> list[str]:
+    """Feedback tags: short free words typed by the rater."""
+    if value in (None, ""):
+        return []
+    if not isinstance(value, list):
+        raise InvalidInput(f"{where} has tags of type {kind_of(value)}, expected a list")
+    tags = []
+    for tag in value:
+        name = tag.get("name") if isinstance(tag, dict) else tag  # older versions: {"name": ...}
+        if isinstance(name, str) and name.strip():
+            tags.append(clean_text(" ".join(name.split()))[:MAX_TAG_CHARS])
+    return list(dict.fromkeys(tags))[:MAX_TAGS]
 
 
 def number_of(value, where: str) -> float | None:
@@ -197,6 +243,8 @@ def number_of(value, where: str) -> float | None:
         return None
     if isinstance(value, bool) or not isinstance(value, int | float):
         raise InvalidInput(f"{where} is a {kind_of(value)}, expected a number")
+    if isinstance(value, int) and abs(value) > MAX_NUMBER:
+        raise InvalidInput(f"{where} is a number beyond 64 bits")
     return float(value)
 
 

@@ -1,5 +1,7 @@
 """Open WebUI exports: chats (a message tree) and feedback exports (rated snapshots)."""
 
+import re
+
 from arena.chats.formats.fields import (
     ROLES,
     TRACE_BLOCK,
@@ -8,15 +10,17 @@ from arena.chats.formats.fields import (
     check_chat_count,
     check_message_count,
     content_of,
+    detail_rating_of,
     kind_of,
     model_of,
-    note_of,
     number_of,
     parsed_chat,
     rating_of,
     require_object,
     role_of,
     shortened,
+    tags_of,
+    text_of,
     title_of,
     tree_order,
 )
@@ -45,7 +49,21 @@ def openwebui_chat(row, where: str, source_format: str = "openwebui_chat") -> Pa
         messages[key] = message
     _check_links(messages, listed, where)
     ordered = tree_order(list(messages.values()), listed, where)
-    return parsed_chat(source_format, row.get("id", chat.get("id")), title_of(row, chat), ordered)
+    chat_id = row.get("id", chat.get("id"))
+    owner = _owner(row, chat, raw.values())
+    return parsed_chat(source_format, chat_id, title_of(row, chat), ordered, owner)
+
+
+def _owner(row: dict, chat: dict, messages) -> tuple:
+    """(Open WebUI user id, display name) of the chat's owner, from the row or its messages."""
+    first_user = next((m for m in messages if isinstance(m, dict) and m.get("role") == "user"), {})
+    person = first_user.get("user") if isinstance(first_user.get("user"), dict) else {}
+    owner_id = row.get("user_id") or chat.get("user_id") or person.get("id")
+    owner_name = person.get("name")
+    return (
+        owner_id if isinstance(owner_id, str) else None,
+        owner_name if isinstance(owner_name, str) else None,
+    )
 
 
 def _openwebui_message(key: str, value, where: str) -> tuple[ChatMessage, list[str]]:
@@ -74,13 +92,42 @@ def _openwebui_message(key: str, value, where: str) -> tuple[ChatMessage, list[s
         content=content,
         parent_id=parent,
         model=model_of(value.get("selectedModelId") or value.get("model"), where),
-        rating=rating_of(annotation.get("rating"), where),
-        feedback_note=note_of(annotation, where),
         timestamp=number_of(value.get("timestamp"), f"{where} timestamp"),
         completion_tokens=tokens,
         generation_seconds=seconds,
+        error=error_of(value.get("error"), where) if role == "assistant" else None,
+        **rating_fields(annotation, where),
     )
     return message, children
+
+
+def rating_fields(annotation: dict, where: str) -> dict:
+    """Everything a rating holds: thumbs, the 1-10 detail, reason code, comment and tags."""
+    return {
+        "rating": rating_of(annotation.get("rating"), where),
+        "detail_rating": detail_rating_of(annotation.get("details"), where),
+        "reason": reason_code(text_of(annotation, "reason", where)),
+        "feedback_note": text_of(annotation, "comment", where),
+        "feedback_tags": tags_of(annotation.get("tags"), where),
+    }
+
+
+def reason_code(reason: str) -> str | None:
+    """Open WebUI stores reason codes ("accurate_information"); older versions stored their
+    labels ("Accurate information"), which read as the same code."""
+    code = "_".join(re.findall(r"[a-z0-9]+", reason.lower().replace("'", "")))
+    return code[:60] or None
+
+
+def error_of(error, where: str) -> str | None:
+    """The text of a failed answer's error ("" when it says nothing); None without an error."""
+    if error in (None, False, ""):
+        return None
+    if isinstance(error, dict):
+        error = error.get("content") or error.get("message") or ""
+    if error is True:
+        return ""
+    return content_of(error, f"{where} error") if isinstance(error, str) else ""
 
 
 def read_usage(usage) -> tuple[int | None, float | None]:
@@ -112,7 +159,7 @@ def read_usage(usage) -> tuple[int | None, float | None]:
 def _first_positive(usage: dict, keys: tuple[str, ...]) -> float | None:
     for key in keys:
         value = usage.get(key)
-        if isinstance(value, int | float) and not isinstance(value, bool) and value > 0:
+        if isinstance(value, int | float) and not isinstance(value, bool) and 0 < value < 2**63:
             return value
     return None
 
@@ -174,16 +221,15 @@ def feedback_chats(rows: list, max_chats: int | None = None) -> list[ParsedChat]
         order = (number_of(row.get("updated_at"), f"{where} updated_at") or 0, number)
         if key not in snapshots or order > snapshots[key][0]:
             snapshots[key] = (order, chat)
-        ratings.append(
-            (order, key, message_id, rating_of(data.get("rating"), where), note_of(data, where))
-        )
+        ratings.append((order, key, message_id, rating_fields(data, where)))
     if not snapshots:
         raise InvalidInput(
             "no feedback row carries a chat snapshot (snapshot.chat), so there is no chat to take"
         )
     check_chat_count(len(snapshots), max_chats)
-    for _, key, message_id, rating, note in sorted(ratings, key=lambda r: r[0]):
+    for _, key, message_id, fields in sorted(ratings, key=lambda r: r[0]):
         for message in snapshots[key][1].messages:
             if message.id == message_id:
-                message.rating, message.feedback_note = rating, note
+                for name, value in fields.items():
+                    setattr(message, name, value)
     return [chat for _, chat in snapshots.values()]

@@ -67,7 +67,7 @@ def _operation(operation: Operation, schemas: dict, refs: dict) -> dict:
         + _query_parameters(operation, schemas, refs),
         "responses": _responses(operation, refs),
     }
-    if operation.body or operation.form:
+    if operation.body or operation.form or operation.raw_body:
         spec["requestBody"] = _request_body(operation, refs)
     if operation.auth:
         spec["security"] = SECURITY
@@ -106,6 +106,8 @@ def _request_body(operation: Operation, refs: dict) -> dict:
         content[JSON] = {"schema": refs[operation.body]}
     if operation.form:
         content["multipart/form-data"] = {"schema": refs[operation.form]}
+    for media_type in operation.raw_body:
+        content[media_type] = {"schema": {"type": "string", "description": "the file as sent"}}
     return {"required": False, "content": content}
 
 

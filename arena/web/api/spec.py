@@ -44,6 +44,7 @@ class Operation:
     form: type[BaseModel] | None = None
     auth: bool = False
     limit: str | None = None
+    raw_body: tuple[str, ...] = ()  # media types handed to the view as bytes (`raw`)
 
 
 OPERATIONS: list[Operation] = []
@@ -61,11 +62,12 @@ def api_route(
     form: type[BaseModel] | None = None,
     auth: bool = False,
     limit: str | None = None,
+    raw_body: tuple[str, ...] = (),
 ):
     """Declare an API route (rule relative to /api/v1) with everything its document needs."""
 
     def declare(handler: Callable) -> Callable:
-        view = _checked(handler, query=query, body=body, form=form, auth=auth)
+        view = _checked(handler, query=query, body=body, form=form, auth=auth, raw_body=raw_body)
         if limit:
             view = limiter.limit(limit, key_func=rate_key)(view)
         OPERATIONS.append(
@@ -82,6 +84,7 @@ def api_route(
                 form=form,
                 auth=auth,
                 limit=limit,
+                raw_body=raw_body,
             )
         )
         return handler
@@ -89,7 +92,7 @@ def api_route(
     return declare
 
 
-def _checked(handler: Callable, *, query, body, form, auth: bool) -> Callable:
+def _checked(handler: Callable, *, query, body, form, auth: bool, raw_body) -> Callable:
     """The view Flask calls: credentials first, then path, query and body, then the handler."""
 
     @wraps(handler)
@@ -100,7 +103,9 @@ def _checked(handler: Callable, *, query, body, form, auth: bool) -> Callable:
         refuse_hostile(path, "path")
         if query is not None:
             arguments["query"] = validated(query, query_arguments(), "query")
-        if form is not None and request.files:
+        if request.mimetype in raw_body:
+            arguments["raw"] = request.get_data()
+        elif form is not None and request.files:
             arguments["form"] = validated(form, form_fields(), "form")
         elif body is not None:
             arguments["body"] = validated(body, json_body())

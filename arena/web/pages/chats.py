@@ -7,12 +7,15 @@ from flask_login import current_user, login_required
 
 from arena import realtime
 from arena.chats import drafts, sharing
+from arena.chats.consent import EVERYONE, Consent, ConsentRequired, consented
 from arena.chats.feedback import feedback_stats
-from arena.chats.scrub import ScrubbedChat, scrub_file
+from arena.chats.formats import parse_chat_file
+from arena.chats.scrub import ScrubbedChat, scrub_chats
 from arena.core.db import unit_of_work
 from arena.core.errors import InvalidInput, NotFound
 from arena.extensions import db, limiter
 from arena.models import utcnow
+from arena.models.chats import ChatDraft
 from arena.web.context import all_communities, community_from_args
 from arena.web.no_store import no_store
 from arena.web.uploads import upload_bytes
@@ -50,6 +53,10 @@ def manual_spans_from_form() -> dict:
 
 def draft_chats(token: str) -> list[ScrubbedChat]:
     """The draft's chats; an expired (or unreadable) draft is deleted when touched, never shown."""
+    return _draft(token)[1]
+
+
+def _draft(token: str) -> tuple[ChatDraft, list[ScrubbedChat]]:
     now = utcnow()
     saved = drafts.find(db.session, current_user.id, token)
     chats = drafts.readable(saved, now) if saved is not None else None
@@ -58,7 +65,7 @@ def draft_chats(token: str) -> list[ScrubbedChat]:
             drafts.remove(db.session, token, now)
     if chats is None:
         raise NotFound(drafts.GONE)
-    return chats
+    return saved, chats
 
 
 @blueprint.get("/chats")
@@ -68,27 +75,41 @@ def mine():
     return render_template("chats.html", chats=sharing.contributions(db.session, current_user.id))
 
 
+def consent_from_form() -> Consent:
+    choice = request.form.get("consent") or ""
+    if choice.startswith("user:"):
+        return Consent(only_user=choice.removeprefix("user:"))
+    return Consent(everyone=choice == EVERYONE)
+
+
 @blueprint.route("/chats/new", methods=["GET", "POST"])
 @login_required
 @limiter.limit("20/hour", methods=["POST"])
 @no_store
 def upload():
-    if request.method == "POST":
-        chats = scrub_file(uploaded_file_bytes())  # before the write: it may take a while
-        with unit_of_work(db.session):
-            token = drafts.save(db.session, current_user.id, chats, utcnow())
-        return redirect(url_for("chats.draft", token=token))
-    return render_template("chat_upload.html")
+    if request.method == "GET":
+        return render_template("chat_upload.html")
+    raw = uploaded_file_bytes()
+    try:
+        chats = consented(parse_chat_file(raw), consent_from_form())
+    except ConsentRequired as question:  # asked before anything is scrubbed or stored
+        return render_template("chat_upload.html", consent=question), 400
+    chats = scrub_chats(chats, current_user.share_key)  # before the write: it may take a while
+    with unit_of_work(db.session):
+        token = drafts.save(db.session, current_user.id, chats, utcnow())
+    return redirect(url_for("chats.draft", token=token))
 
 
 @blueprint.get("/chats/drafts/<token>")
 @login_required
 @no_store
 def draft(token: str):
+    saved, chats = _draft(token)
     return render_template(
         "chat_preview.html",
         token=token,
-        chats=drafts.preview(db.session, draft_chats(token)),
+        chats=drafts.preview(db.session, current_user.id, chats),
+        choices=drafts.choices(saved),
         communities=all_communities(),
         licences=sharing.LICENCES,
     )
@@ -104,13 +125,20 @@ def publish(token: str):
     with unit_of_work(db.session):
         result = sharing.publish(db.session, current_user.id, prepared, draft_token=token)
     realtime.publish(result.events)
-    published = result.published
-    flash(
-        f"Published {len(published)} chat(s) with {sum(r.pairs for r in published)} blind pair(s); "
-        f"{len(result.chats) - len(published)} already shared before. Thank you!",
-        "success",
-    )
+    flash(publish_summary(result), "success")
     return redirect(url_for("chats.mine"))
+
+
+def publish_summary(result: sharing.SharingResult) -> str:
+    published = result.published
+    updated = sum(chat.updated for chat in published)
+    pairs = sum(chat.pairs for chat in published)
+    skipped = len(result.chats) - len(published)
+    parts = [f"Published {len(published) - updated} new chat(s)"]
+    if updated:
+        parts.append(f"updated {updated} chat(s) shared before")
+    parts.append(f"{pairs} new blind pair(s); {skipped} had nothing new. Thank you!")
+    return ", ".join(parts[:-1]) + " with " + parts[-1]
 
 
 @blueprint.post("/chats/<int(max=2147483647):chat_id>/withdraw")

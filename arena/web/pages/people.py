@@ -69,6 +69,7 @@ def profile():
         with unit_of_work(db.session):
             current_user.display_name = form.display_name.data.strip() or None
             current_user.anonymous_on_boards = form.anonymous_on_boards.data
+            current_user.publish_directly = form.publish_directly.data
         flash("Profile saved.", "success")
         return redirect(url_for("people.profile"))
     status = 400 if form.is_submitted() else 200
