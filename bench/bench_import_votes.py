@@ -132,7 +132,7 @@ def import_child(mode: str, path: str) -> None:
         db.session.rollback()  # end the read before the phases start
         mark("scrub")
         if mode == "outside":
-            prepared = sharing.prepare_chats(chats, options)
+            prepared = sharing.prepare_chats(chats, options, user.share_key)
             mark("write")
             with unit_of_work(db.session):
                 mark("locked")
@@ -140,7 +140,7 @@ def import_child(mode: str, path: str) -> None:
                 mark("committing")
         else:
             with unit_of_work(db.session):
-                prepared = sharing.prepare_chats(chats, options)
+                prepared = sharing.prepare_chats(chats, options, user.share_key)
                 mark("write")
                 result = sharing.publish(db.session, user.id, prepared)
         mark("end", published=len(result.published), pairs=sum(c.pairs for c in result.chats))

@@ -28,7 +28,7 @@ class User(Base):
     session_version: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     # Keys the hashes of the Open WebUI chat and message ids this person shares, so sharing a
     # chat again finds what it shared before while the stored ids stay untraceable.
-    share_key: Mapped[bytes] = mapped_column(
+    share_key: Mapped[bytes | None] = mapped_column(
         LargeBinary(32), default=lambda: secrets.token_bytes(32)
     )
     # Shares sent through the API publish at once instead of waiting for the preview.

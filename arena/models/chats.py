@@ -8,11 +8,11 @@ from sqlalchemy import (
     DateTime,
     Float,
     ForeignKey,
+    Index,
     Integer,
     LargeBinary,
     String,
     Text,
-    UniqueConstraint,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -23,7 +23,11 @@ from arena.models.voting import Community
 
 class SharedChat(Base):
     __tablename__ = "shared_chats"
-    __table_args__ = (UniqueConstraint("contributor_id", "source_key"),)
+    __table_args__ = (
+        Index(
+            "ix_shared_chats_contributor_id_source_key", "contributor_id", "source_key", unique=True
+        ),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     contributor_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)

@@ -17,7 +17,7 @@ import logging
 import urllib.error
 import urllib.parse
 import urllib.request
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Literal
 
 from pydantic import BaseModel, Field
@@ -28,6 +28,7 @@ VERSION = "0.1.0"
 OLDEST_OPEN_WEBUI = "0.5.0"  # where open_webui.models.chats.Chats first lives (0.4 had apps.webui)
 SOURCE = "open-webui-action"
 MAX_SITE_SENTENCE = 300
+MAX_TITLE = 80
 
 
 class ShareProblem(Exception):
@@ -38,7 +39,7 @@ class ShareProblem(Exception):
 class SiteReply:
     status: int
     body: dict | None
-    headers: dict = field(default_factory=dict)
+    location: str = ""  # where a redirect pointed
 
 
 @dataclass
@@ -49,34 +50,23 @@ class Outcome:
 
 class Action:
     class Valves(BaseModel):
-        base_url: str = Field(
-            "", description="Crowd Arena's address, e.g. https://arena.example.org"
-        )
-        timeout_seconds: int = Field(
-            60, ge=1, le=600, description="How long to wait for Crowd Arena's answer"
-        )
+        base_url: str = Field("", description="Crowd Arena's address: https://arena.example.org")
+        timeout_seconds: int = Field(60, ge=1, le=600, description="Wait this long for the site")
 
     class UserValves(BaseModel):
         api_token: str = Field(
             "",
-            description="Your Crowd Arena API token with the 'share' scope (Profile page)",
+            description="Your Crowd Arena API token with the 'share' scope (your profile page)",
             json_schema_extra={"input": {"type": "password"}},
         )
         community: str = Field("", description="Community slug offered first, e.g. general")
-        licence: Literal["CC-BY-4.0", "CC0-1.0"] = Field(
-            "CC-BY-4.0", description="Licence of what you share"
-        )
+        licence: Literal["CC-BY-4.0", "CC0-1.0"] = Field("CC-BY-4.0", description="For your chats")
 
     def __init__(self):
         self.valves = self.Valves()
 
     async def action(
-        self,
-        body: dict,
-        __user__=None,
-        __event_emitter__=None,
-        __event_call__=None,
-        __request__=None,
+        self, body: dict, __user__=None, __event_emitter__=None, __event_call__=None, **_context
     ):
         """Never raises and returns None: Open WebUI marks the message failed when an action
         raises, and would write a returned dict into the message."""
@@ -93,27 +83,18 @@ class Action:
     async def _share(self, body: dict, user, screen: "Screen") -> None:
         base_url = checked_base_url(self.valves.base_url)
         user = user_fields(user)
+        valves = user.get("valves")
         await screen.status("Reading the whole chat…")
         row = await load_stored_chat(chat_id_of(body), str(user.get("id") or ""))
-        token = setting(user.get("valves"), "api_token").strip()
-        if not token:
-            raise ShareProblem(
-                "Add your Crowd Arena API token (one with the 'share' scope, made on your "
-                f"profile at {base_url}/profile) in this action's User Valves."
-            )
-        if not await screen.confirm("Share with Crowd Arena?", consent_text(row, base_url)):
-            await screen.finish(Outcome("info", "Not shared: nothing was sent."))
-            return
-        community = await screen.ask_community(setting(user.get("valves"), "community"))
+        token = required_token(valves, base_url)
+        community = await screen.agree(consent_text(row, base_url), setting(valves, "community"))
         if community is None:
             await screen.finish(Outcome("info", "Not shared: nothing was sent."))
             return
         await screen.status("Sending to Crowd Arena…")
-        licence = setting(user.get("valves"), "licence") or "CC-BY-4.0"
-        payload = share_payload(row, community, licence)
-        reply = await asyncio.to_thread(
-            post_chat, base_url, token, payload, self.valves.timeout_seconds
-        )
+        payload = share_payload(row, community, setting(valves, "licence") or "CC-BY-4.0")
+        timeout = self.valves.timeout_seconds
+        reply = await asyncio.to_thread(post_chat, base_url, token, payload, timeout)
         await screen.finish(outcome(reply, base_url))
 
 
@@ -148,24 +129,23 @@ class Screen:
             log.info("Crowd Arena dialog got no answer: %s", type(error).__name__)
             return None
 
-    async def confirm(self, title: str, message: str) -> bool:
-        return await self.call("confirmation", {"title": title, "message": message}) is True
-
-    async def ask_community(self, default: str) -> str | None:
-        """The slug typed (the default when left empty); None when the dialog was cancelled."""
+    async def agree(self, consent: str, community: str) -> str | None:
+        """The community to share with (the offered one when left empty) once the user agreed;
+        None when they declined, cancelled, or the browser went away ({"error": ...})."""
+        title = "Share with Crowd Arena?"
+        if await self.call("confirmation", {"title": title, "message": consent}) is not True:
+            return None
+        question = "Which community should see it? Its slug, or empty for the site's default."
         answer = await self.call(
             "input",
             {
                 "title": "Crowd Arena community",
-                "message": "Which community should see it? Type its slug, or leave it empty "
-                "for the site's default.",
-                "placeholder": default or "general",
-                "value": default,
+                "message": question,
+                "placeholder": community or "general",
+                "value": community,
             },
         )
-        if not isinstance(answer, str):
-            return None  # cancelled (False), or the browser went away ({"error": ...})
-        return answer.strip() or default.strip()
+        return (answer.strip() or community.strip()) if isinstance(answer, str) else None
 
 
 def checked_base_url(raw: str) -> str:
@@ -179,6 +159,16 @@ def checked_base_url(raw: str) -> str:
     if parts.scheme not in ("http", "https") or not parts.netloc:
         raise ShareProblem(f"Crowd Arena's address '{base_url}' is not an http(s) URL.")
     return base_url
+
+
+def required_token(valves, base_url: str) -> str:
+    token = setting(valves, "api_token").strip()
+    if not token:
+        raise ShareProblem(
+            "Add your Crowd Arena API token (one with the 'share' scope, made on your profile "
+            f"at {base_url}/profile) in this action's User Valves."
+        )
+    return token
 
 
 def user_fields(user) -> dict:
@@ -212,7 +202,8 @@ async def load_stored_chat(chat_id: str, user_id: str) -> dict:
     if inspect.iscoroutinefunction(lookup):
         chat = await lookup(chat_id, user_id)
     else:  # 0.5 to 0.8 read the database synchronously: keep the event loop free
-        chat = await asyncio.to_thread(lookup, chat_id, user_id)
+        chat = lookup(chat_id, user_id)
+        chat = await chat
     if inspect.isawaitable(chat):
         chat = await chat
     if chat is None:
@@ -269,12 +260,14 @@ def consent_text(row: dict, base_url: str) -> str:
     messages = messages_of(row)
     answers = [m for m in messages if m.get("role") == "assistant" and answer_text(m).strip()]
     rated = [m for m in answers if (m.get("annotation") or {}).get("rating") is not None]
+    title = str(row.get("title") or "Untitled")
+    title = title if len(title) <= MAX_TITLE else title[: MAX_TITLE - 1] + "…"
     host = urllib.parse.urlsplit(base_url).netloc
     return (
-        f"The whole chat “{row.get('title') or 'Untitled'}” goes to Crowd Arena ({host}): "
-        f"{len(messages)} messages in every branch, {len(answers)} answers, {len(rated)} rated, "
-        "with your comments. The site replaces personal data (names, e-mail addresses, phone "
-        "numbers, keys) and, unless you chose to publish directly, shows you the result first."
+        f"The whole chat “{title}” goes to Crowd Arena ({host}): {len(messages)} message(s) "
+        f"from every branch, {len(answers)} answer(s), {len(rated)} rated, with your comments. "
+        "The site replaces personal data (names, e-mail addresses, phone numbers, keys) and, "
+        "unless you chose to publish directly, shows you the result before publishing."
     )
 
 
@@ -310,10 +303,11 @@ def post_chat(base_url: str, token: str, payload: dict, timeout: float) -> SiteR
     )
     try:
         with OPENER.open(request, timeout=timeout) as response:
-            return SiteReply(response.status, json_object(response.read()), dict(response.headers))
+            return SiteReply(response.status, json_object(response.read()))
     except urllib.error.HTTPError as error:
         try:
-            return SiteReply(error.code, json_object(error.read()), dict(error.headers))
+            location = error.headers.get("Location", "")
+            return SiteReply(error.code, json_object(error.read()), location)
         finally:
             error.close()
     except (OSError, http.client.HTTPException) as error:  # URLError and timeouts are OSErrors
@@ -324,7 +318,7 @@ def unreachable_text(error: Exception, base_url: str, timeout: float) -> str:
     reason = getattr(error, "reason", error)
     if isinstance(reason, TimeoutError):
         return (
-            f"Crowd Arena did not answer within {timeout:g} seconds: nothing is known to be "
+            f"Crowd Arena did not answer within {timeout:g} second(s): nothing is known to be "
             "published. Try again later."
         )
     return (
@@ -377,7 +371,7 @@ def refusal(reply: SiteReply, base_url: str) -> Outcome:
     said = site_sentence(reply.body)
     status = reply.status
     if 300 <= status < 400:
-        moved = reply.headers.get("Location", "another address")
+        moved = reply.location or "another address"
         return Outcome("error", f"Crowd Arena moved to {moved}: ask an admin to update it.")
     if status in (401, 403):
         return Outcome(
