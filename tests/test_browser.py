@@ -295,7 +295,7 @@ def test_share_a_chat_with_hand_redaction(browser, base_url, tmp_path):
     page.select_option("#community", "general")
     page.get_by_role("button", name=re.compile("Publish")).click()
     page.wait_for_url("**/chats")
-    assert "Published 1 chat(s) with 1 blind pair(s)" in page.content()
+    assert "Published 1 new chat(s) with 1 new blind pair(s)." in page.content()
     shared = page.request.get(base_url + "/api/v1/chats").json()
     stored = shared["chats"][0]["messages"][0]["content"]
     assert stored == "🍞 Why is my starter from the [REDACTED] bakery flat? ([EMAIL])"

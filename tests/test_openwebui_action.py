@@ -36,6 +36,7 @@ from tests.owui_stub import (
     remove_open_webui,
     stored_chats,
 )
+from tests.owui_stub_site import recording_server
 from tests.servers import (
     NO_PROXY,
     app_environment,
@@ -212,7 +213,11 @@ def test_open_webui_0_5_to_0_8_reads_its_chats_synchronously(site, jane, owui, m
     assert len(set(site.drafts("jane")) - set(before)) == 1
 
 
-@pytest.mark.parametrize("answers", [(False,), (True, False), (True, {"error": "disconnected"})])
+@pytest.mark.parametrize(
+    "answers",
+    [(False, "general"), ({"error": "Client session disconnected."}, "general"), (True, False)],
+    ids=["declined", "tab closed at the question", "community cancelled"],
+)
 def test_declining_sends_nothing(site, jane, owui, answers):
     before = site.drafts("jane")
     browser = Browser(*answers)
@@ -259,6 +264,18 @@ def test_an_unreachable_site_is_told_to_the_user(owui, listening):
 
     expected = "did not answer within 1 second(s)" if listening else "Could not reach Crowd Arena"
     assert expected in browser.last_notification()["content"]
+
+
+def test_a_redirect_is_shown_and_not_followed_with_the_token(owui):
+    with (
+        recording_server() as elsewhere,
+        recording_server(redirect_to=elsewhere.url) as moved,
+    ):
+        browser = Browser(True, "")
+        click(owui, moved.url, CHATS["a48c2643"], browser, token="arena_secret")
+
+    assert len(moved.requests) == 1 and elsewhere.requests == []
+    assert f"moved to {elsewhere.url}" in browser.last_notification()["content"]
 
 
 def test_a_closed_browser_tab_does_not_break_the_action(owui):

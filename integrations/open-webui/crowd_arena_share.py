@@ -32,7 +32,7 @@ MAX_TITLE = 80
 
 
 class ShareProblem(Exception):
-    """What went wrong, in a sentence the user can act on; nothing was published."""
+    """What went wrong, in a sentence the user can act on."""
 
 
 @dataclass
@@ -202,8 +202,7 @@ async def load_stored_chat(chat_id: str, user_id: str) -> dict:
     if inspect.iscoroutinefunction(lookup):
         chat = await lookup(chat_id, user_id)
     else:  # 0.5 to 0.8 read the database synchronously: keep the event loop free
-        chat = lookup(chat_id, user_id)
-        chat = await chat
+        chat = await asyncio.to_thread(lookup, chat_id, user_id)
     if inspect.isawaitable(chat):
         chat = await chat
     if chat is None:

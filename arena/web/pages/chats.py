@@ -134,11 +134,13 @@ def publish_summary(result: sharing.SharingResult) -> str:
     updated = sum(chat.updated for chat in published)
     pairs = sum(chat.pairs for chat in published)
     skipped = len(result.chats) - len(published)
-    parts = [f"Published {len(published) - updated} new chat(s)"]
+    summary = f"Published {len(published) - updated} new chat(s)"
     if updated:
-        parts.append(f"updated {updated} chat(s) shared before")
-    parts.append(f"{pairs} new blind pair(s); {skipped} had nothing new. Thank you!")
-    return ", ".join(parts[:-1]) + " with " + parts[-1]
+        summary += f" and updated {updated} shared before"
+    summary += f" with {pairs} new blind pair(s)."
+    if skipped:
+        summary += f" {skipped} had nothing new."
+    return summary + " Thank you!"
 
 
 @blueprint.post("/chats/<int(max=2147483647):chat_id>/withdraw")
