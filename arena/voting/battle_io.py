@@ -17,13 +17,12 @@ import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import IO
 
-import ijson
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from arena.core.clock import as_utc
+from arena.core.json_stream import BadRecord, records  # noqa: F401 - records: part of this API
 from arena.core.sql import insert_ignoring_conflicts
 from arena.models import Community, LanguageModel, Vote
 from arena.voting import rating_settings, ratings, tallies
@@ -34,14 +33,6 @@ CHOICE_TO_WINNER = {choice: winner for winner, choice in WINNERS.items()}
 MAX_NAME, MAX_JUDGE, MAX_SOURCE = 120, 80, 40
 SOURCE_PATTERN = re.compile(r"^[a-z0-9][a-z0-9_.-]{0,39}$")
 EARLIEST, LATEST = datetime(2000, 1, 1, tzinfo=UTC).timestamp(), 4102444800.0  # 2100-01-01
-# A battle is a few levels deep; deeper records are refused before they are built (building
-# them costs ijson memory quadratic in the depth, and Python's json a RecursionError).
-MAX_DEPTH = 64
-OPENING, CLOSING = ("start_map", "start_array"), ("end_map", "end_array")
-
-
-class BadRecord(ValueError):
-    pass
 
 
 @dataclass(frozen=True)
@@ -66,50 +57,6 @@ def check_source(source: str) -> str:
     if not SOURCE_PATTERN.match(source or ""):
         raise BadRecord("the source name takes 1-40 lower-case letters, digits, '.', '_' or '-'")
     return source
-
-
-def records(stream: IO[bytes]) -> Iterator[tuple[int, object]]:
-    """(record number from 1, parsed JSON value) of a JSON array or JSON Lines, streamed."""
-    head = stream.peek(64)[:64] if hasattr(stream, "peek") else b""
-    if head.lstrip()[:1] == b"[":
-        yield from _array_items(stream)
-        return
-    for number, line in enumerate(stream, start=1):
-        if line.strip():
-            try:
-                yield number, json.loads(line)
-            except (ValueError, RecursionError) as error:
-                yield number, BadRecord(f"not JSON: {error}")
-
-
-def _array_items(stream: IO[bytes]) -> Iterator[tuple[int, object]]:
-    """The items of a top-level JSON array, built one at a time from ijson's flat events.
-
-    A syntax error cannot be skipped in an array: it is reported as the record it is in,
-    and the rest of the file is not read."""
-    number, depth, builder = 0, 0, None
-    events = ijson.basic_parse(stream, use_float=True)
-    try:
-        next(events)  # the array's own start
-        for event, value in events:
-            if depth == 0:
-                if event == "end_array":
-                    return
-                number, builder = number + 1, ijson.ObjectBuilder()
-            depth += (event in OPENING) - (event in CLOSING)
-            if builder is not None and depth > MAX_DEPTH:
-                builder = None
-            if builder is not None:
-                builder.event(event, value)
-            if depth == 0:
-                too_deep = BadRecord(f"nested deeper than {MAX_DEPTH} levels")
-                yield number, too_deep if builder is None else builder.value
-    except ijson.JSONError as error:
-        message = str(error).splitlines()[0] if str(error) else type(error).__name__
-        yield (
-            number + (depth == 0),
-            BadRecord(f"not JSON: {message}; the rest of the file was not read"),
-        )
 
 
 def parse_battle(number: int, value) -> Battle:

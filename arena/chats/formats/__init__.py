@@ -4,9 +4,12 @@ Accepted, detected from the content: Open WebUI chat exports (one chat or "expor
 WebUI feedback exports, OpenAI-style message lists and ShareGPT conversations, as one JSON
 document or as JSON Lines. Everything is checked before anything is returned, so a file is
 taken whole or not at all; every problem is an InvalidInput that says what is wrong and where.
+A CSV file (Open WebUI offers its feedback as CSV too) is refused by name: it holds no chat text.
+The bulk import reads files of any size one chat at a time instead (`formats.stream`).
 """
 
 import json
+import re
 
 from arena.chats.formats.fields import (  # noqa: F401 - ChatMessage and the limits are part of this API
     LINEAR_FORMATS,
@@ -30,6 +33,12 @@ from arena.chats.formats.fields import (  # noqa: F401 - ChatMessage and the lim
 from arena.chats.formats.openwebui import feedback_chats, openwebui_chat, read_usage  # noqa: F401
 from arena.core.errors import InvalidInput
 
+MESSAGE = "message"  # the format of an item that is one message, not a chat
+# A first line of comma-separated column names, as spreadsheets and Open WebUI's CSV feedback
+# export ("id,user_id,chat_id,model_id,...") begin: never the start of JSON.
+CSV_COLUMN = re.compile(r'"?[^\W\d][\w .()/-]{0,63}"?')
+OPENWEBUI_CSV_COLUMNS = {"chat_id", "model_id", "rating"}
+
 
 def parse_chat_file(
     raw: bytes, max_bytes: int = MAX_FILE_BYTES, max_chats: int | None = None
@@ -40,9 +49,52 @@ def parse_chat_file(
     if source_format == "openwebui_feedback":
         return feedback_chats(items, max_chats)  # rows may share a chat: counted after grouping
     check_chat_count(len(items), max_chats)
+    return [chat_of(item, f"chat {n}", source_format) for n, item in enumerate(items, 1)]
+
+
+def chat_of(item, where: str, source_format: str) -> ParsedChat:
+    """One item of a file as a chat, in the format the file's first item showed (feedback rows
+    are not chats: `feedback_chats` groups them by chat)."""
     if source_format == "openwebui_chat":
-        return [openwebui_chat(item, f"chat {n}") for n, item in enumerate(items, 1)]
-    return [_linear_chat(item, f"chat {n}", source_format) for n, item in enumerate(items, 1)]
+        return openwebui_chat(item, where)
+    if isinstance(item, list):  # a bare list of one conversation's messages
+        item = {"messages": item}
+    return _linear_chat(item, where, source_format)
+
+
+def item_format(item, where: str) -> str:
+    """The format a file's first item is in (it decides for the whole file), or MESSAGE when
+    the item is a single message: the file is then one conversation."""
+    if isinstance(item, list):
+        return "openai"
+    if not isinstance(item, dict):
+        raise InvalidInput(f"{where} is a {kind_of(item)}, not a chat object")
+    if "role" in item:
+        return MESSAGE
+    source_format = _format_of(item)
+    if source_format is None:
+        keys = ", ".join(shortened(key) for key in sorted(item)[:8]) or "none"
+        raise InvalidInput(
+            "unknown format: expected an Open WebUI chat or feedback export, OpenAI-style "
+            f"messages or ShareGPT conversations (the first item has the keys: {keys})"
+        )
+    return source_format
+
+
+def check_not_csv(text: str) -> None:
+    """Refuse a CSV file by name, saying what to export instead (its first line is enough)."""
+    first_line = text[:4096].lstrip().partition("\n")[0]
+    columns = [column.strip() for column in first_line.split(",")]
+    if len(columns) < 2 or not all(CSV_COLUMN.fullmatch(column) for column in columns):
+        return
+    names = {column.strip('"') for column in columns}
+    guess = "" if names >= OPENWEBUI_CSV_COLUMNS else "?"
+    raise InvalidInput(
+        f"This looks like a CSV file (Open WebUI's CSV feedback export{guess}). It holds no chat "
+        "text to share: export the feedback as JSON instead (Admin Panel → Evaluations → "
+        "Feedback → Export → Export as JSON), or your chats (Settings → Data Controls → "
+        "Export All Chats)."
+    )
 
 
 # --- reading the file ------------------------------------------------------------------------
@@ -64,6 +116,7 @@ def _load_json(raw: bytes, max_bytes: int):
     try:
         return _json_value(text)
     except json.JSONDecodeError as error:
+        check_not_csv(text)
         if error.msg != "Extra data":
             raise InvalidInput(f"the file is not valid JSON: {_where_in_json(error)}") from None
     return _json_lines(text)
@@ -111,20 +164,9 @@ def _detect(document) -> tuple[str, list]:
         raise InvalidInput(f"the file holds a JSON {kind_of(document)}; expected chats")
     if not items:
         raise InvalidInput("the file holds an empty list, so there is no chat in it")
-    first = items[0]
-    if isinstance(first, list):  # a list of bare message lists: one conversation each
-        return "openai", [{"messages": item} for item in items]
-    if not isinstance(first, dict):
-        raise InvalidInput(f"item 1 is a {kind_of(first)}, not a chat object")
-    if "role" in first:  # a bare list of messages is one OpenAI-style conversation
+    source_format = item_format(items[0], "item 1")
+    if source_format == MESSAGE:  # a bare list of messages is one OpenAI-style conversation
         return "openai", [{"messages": items}]
-    source_format = _format_of(first)
-    if source_format is None:
-        keys = ", ".join(shortened(key) for key in sorted(first)[:8]) or "none"
-        raise InvalidInput(
-            "unknown format: expected an Open WebUI chat or feedback export, OpenAI-style "
-            f"messages or ShareGPT conversations (the first item has the keys: {keys})"
-        )
     return source_format, items
 
 
