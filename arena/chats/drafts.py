@@ -139,8 +139,13 @@ def _chat_preview(number: int, scrubbed: ScrubbedChat, duplicate: bool, update) 
         else None,
         "redactions": scrubbed.redactions,
         "messages": messages,
-        "pairs": sum(len(candidate_pairs(prompt)) for prompt in mine_prompts(chat)),
+        # A chat shared before: only the pairs it adds (merging only ever adds).
+        "pairs": _pairs(update.chat) - _pairs(update.base) if update is not None else _pairs(chat),
     }
+
+
+def _pairs(chat) -> int:
+    return sum(len(candidate_pairs(prompt)) for prompt in mine_prompts(chat))
 
 
 def _segments(text: str, marks) -> list[dict]:

@@ -23,6 +23,7 @@ RATING_FIELDS = ("rating", "detail_rating", "reason", "feedback_note", "feedback
 @dataclass
 class Merge:
     chat: ParsedChat  # the stored chat with what the new copy adds, in tree order
+    base: ParsedChat  # the stored chat as it was
     new_messages: int
     new_ratings: int  # messages whose rating came or changed
 
@@ -51,7 +52,7 @@ def merged(base: ParsedChat, extra: ParsedChat) -> Merge:
         fingerprint=fingerprint_of(ordered),
         source_key=base.source_key or extra.source_key,
     )
-    return Merge(chat, new_messages, new_ratings)
+    return Merge(chat, base, new_messages, new_ratings)
 
 
 def _rated(message: ChatMessage) -> bool:

@@ -4,6 +4,7 @@ Votes are facts; ratings, points and badges are derived from them and can be reb
 """
 
 from arena.models.accounts import ApiToken, User
+from arena.models.auditing import Audit, CommunityRole, ContentFlag, QuestionAnswer
 from arena.models.base import CHOICES, OVERALL, Base, utcnow
 from arena.models.chats import AnswerFeedback, ChatDraft, SharedChat, SharedMessage
 from arena.models.game import PointEvent, PointTotal, UserBadge, VoteVerdict, VotingStreak
@@ -35,6 +36,10 @@ __all__ = [
     "AnswerFeedback",
     "Appeal",
     "AttributionCheck",
+    "Audit",
+    "CommunityRole",
+    "ContentFlag",
+    "QuestionAnswer",
     "ApiToken",
     "Base",
     "Battle",

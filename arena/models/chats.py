@@ -43,6 +43,13 @@ class SharedChat(Base):
     tags: Mapped[list] = mapped_column(JSON, default=list)
     notes: Mapped[str] = mapped_column(Text, default="")
     status: Mapped[str] = mapped_column(String(12), default="published")
+    # The audit queue's decision: pending | accepted | rejected | disputed. Only accepted chats
+    # give the arena pairs and the data sets rows.
+    review_status: Mapped[str] = mapped_column(
+        String(12), default="pending", server_default="pending", index=True
+    )
+    review_reason: Mapped[str | None] = mapped_column(String(30))  # why rejected
+    reviewed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     redaction_counts: Mapped[dict] = mapped_column(JSON, default=dict)
     pairs: Mapped[int] = mapped_column(Integer, default=0)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)

@@ -28,6 +28,9 @@ class Community(Base):
     slug: Mapped[str] = mapped_column(String(40), unique=True)
     name: Mapped[str] = mapped_column(String(80))
     description: Mapped[str] = mapped_column(Text, default="")
+    guidelines: Mapped[str] = mapped_column(Text, default="", server_default="")  # for auditors
+    # Asked after a vote about the chosen answer; empty: no question.
+    question: Mapped[str] = mapped_column(Text, default="", server_default="")
 
 
 class LanguageModel(Base):

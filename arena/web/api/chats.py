@@ -151,7 +151,7 @@ def _save_draft(user, data: bytes, options: sharing.SharingOptions, consent):
     chats = consented(parse_chat_file(data), consent)
     if options.community:
         find_community(db.session, options.community)  # an unknown one is a 404 now, not later
-    prepared = sharing.prepare_chats(chats, _draft_options(options), user.share_key)
+    prepared = sharing.prepare_chats(chats, _draft_options(options), user.share_key, consent)
     now = utcnow()
     with unit_of_work(db.session):
         token = drafts.save(db.session, user.id, prepared.chats, now, _choices(prepared.options))
