@@ -3,12 +3,14 @@
 import itertools
 from contextlib import contextmanager
 
-from sqlalchemy import event
+from sqlalchemy import event, select
 from sqlalchemy.orm import scoped_session
 
+from arena.auditing import decisions
 from arena.core import accounts
 from arena.core.db import unit_of_work
-from arena.models import Community, LanguageModel, Prompt, Response
+from arena.models import Community, LanguageModel, Prompt, Response, utcnow
+from arena.models.chats import PENDING, SharedChat
 from arena.voting import battles as voting
 
 
@@ -88,3 +90,15 @@ def ids_from(session, starts: dict):
         yield
     finally:
         event.remove(target, "before_flush", number)
+
+
+def accept_shared_chats(session) -> int:
+    """Accept every chat waiting for the audit queue, as auditors would: their pairs are then
+    served and their feedback counted. Returns how many."""
+    with unit_of_work(session):
+        pending = session.scalars(
+            select(SharedChat).where(SharedChat.review_status == PENDING)
+        ).all()
+        for chat in pending:
+            decisions.accept(session, chat, utcnow())
+    return len(pending)

@@ -21,6 +21,7 @@ from arena.models.library import PromptShare
 from arena.web.api.spec import OPERATIONS
 from tests.chat_exports import export, two_model_chat
 from tests.conftest import api_client_for, build_app
+from tests.factories import accept_shared_chats
 from tests.test_browser import base_url, browser, watch  # noqa: F401 - fixtures of the browser test
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -72,6 +73,8 @@ def seeded(app, api):
     """A vote, a shared chat and a library prompt, so no list in an answer is empty."""
     api.vote(api.battle()["token"], "a")
     assert api.post("/api/v1/chats", json=SHARED_BEFORE).status_code == 201
+    with app.app_context():
+        accept_shared_chats(db.session)  # auditors accept it: its feedback is then counted
     share_prompts(app, ["Explain monads"])
     return api
 

@@ -7,7 +7,10 @@ from pathlib import Path
 import pytest
 
 ARENA = Path(__file__).resolve().parent.parent / "arena"
-DOMAIN_PACKAGES = ("core", "models", "voting", "game", "chats", "custom", "library", "integrity")
+DOMAIN_PACKAGES = (
+    "core", "models", "voting", "game", "chats", "custom", "library", "integrity", "auditing",
+    "datasets",
+)  # fmt: skip
 WEB_ONLY = ("flask", "flask_login", "flask_socketio", "flask_wtf", "werkzeug.wrappers", "arena.web")
 WEB_ONLY += ("werkzeug.exceptions",)
 WEB_ONLY += ("arena.extensions", "arena.realtime", "arena.cli")

@@ -6,7 +6,14 @@ from pathlib import Path
 
 import pytest
 
-from arena.custom.backends import CatalogueError, load_catalogue, parse_catalogue
+from arena.custom.backends import (
+    EVERY_COMMUNITY,
+    CatalogueError,
+    available_models,
+    load_catalogue,
+    parse_catalogue,
+    serves,
+)
 
 SEEDS = Path(__file__).resolve().parent.parent / "seeds" / "backends.json"
 COMMUNITIES = Path(__file__).resolve().parent.parent / "seeds" / "communities.json"
@@ -51,8 +58,14 @@ def test_seed_catalogue_loads_and_references_known_communities():
     communities = {row["slug"] for row in json.loads(COMMUNITIES.read_text())}
     assert catalogue.models
     for model in catalogue.models.values():
-        assert set(model.communities) <= communities
+        assert set(model.communities) <= communities | {EVERY_COMMUNITY}
         assert model.backend_config is catalogue.backends[model.backend]
+
+
+def test_a_model_for_every_community_answers_in_ones_created_later():
+    catalogue = load_catalogue(SEEDS)
+    assert available_models(catalogue, "gardening")  # a community no seed names
+    assert all(serves(model, "coding") for model in available_models(catalogue, "coding"))
 
 
 def test_seed_catalogue_names_key_variables_never_keys():

@@ -189,6 +189,24 @@ def test_no_page_scrolls_sideways(browser, base_url, device):
     assert not too_wide, f"wider than the {VIEWPORTS[device]['width']} px screen: {too_wide}"
 
 
+WIDE_CODE = """document.querySelector('#answer-a .markdown').insertAdjacentHTML('beforeend',
+  '<pre><code>' + 'x'.repeat(400) + '</code></pre>')"""
+
+
+@pytest.mark.parametrize("device", ["desktop", "phone"])
+def test_a_wide_code_block_scrolls_inside_its_answer(browser, base_url, device):
+    """Whatever a served answer holds: a seeded answer with a long code line once made the
+    battle page 1,309 px wide on a phone (a grid track grew to its content's width)."""
+    context = browser.new_context(viewport=VIEWPORTS[device])
+    page = context.new_page()
+    sign_up(page, base_url)
+    page.locator("#answer-a").wait_for()
+    page.evaluate(WIDE_CODE)
+    content, viewport = page.evaluate(WIDTHS)
+    context.close()
+    assert content <= viewport, f"{content} px wide on a {viewport} px screen"
+
+
 def test_an_ordinary_battle_shows_no_live_answer_panels(browser, base_url):
     context = browser.new_context(viewport=VIEWPORTS["desktop"])
     page = context.new_page()

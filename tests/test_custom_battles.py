@@ -22,6 +22,7 @@ from tests.backends_support import (
     seeded_custom_app,
 )
 from tests.conftest import api_client_for, csrf_token, sign_up
+from tests.factories import accept_shared_chats
 
 
 def logged_in(app, username):
@@ -116,6 +117,7 @@ def test_api_custom_battle_answers_votes_and_records_speed(custom_app):
         assert all(r.time_to_first_token_seconds <= r.latency_seconds for r in answers)
         shared = db.session.scalar(select(SharedChat))
         assert (shared.source_format, shared.licence) == ("custom_battle", "CC0-1.0")
+        accept_shared_chats(db.session)  # auditors accept the asker's chat
     page = custom_app.test_client().get("/models/smol-concise").get_data(as_text=True)
     assert "embedded" in page and "Tokens/s" in page
 
@@ -270,7 +272,9 @@ def test_admins_see_the_catalogue_and_can_take_a_model_out(custom_app):
     assert reply.status_code == 404  # one live model left in general
 
 
-def test_a_custom_pair_joins_the_queue_and_the_speed_page_only_after_its_vote(custom_app):
+def test_a_custom_pair_joins_the_queue_and_the_speed_page_only_after_its_vote_and_audit(
+    custom_app,
+):
     api = api_client_for(custom_app, "asker")
     battle = api.post("/api/v1/battles", json={"prompt": "Name a colour."}).get_json()
     page = custom_app.test_client().get("/models/smol-concise").get_data(as_text=True)
@@ -279,6 +283,8 @@ def test_a_custom_pair_joins_the_queue_and_the_speed_page_only_after_its_vote(cu
         assert db.session.scalar(select(Prompt.is_active).where(Prompt.origin == "custom")) is False
     api.vote(battle["token"], "a")
     with custom_app.app_context():
+        assert db.session.scalar(select(Prompt.is_active).where(Prompt.origin == "custom")) is False
+        accept_shared_chats(db.session)  # and once auditors accept it, others may judge it
         assert db.session.scalar(select(Prompt.is_active).where(Prompt.origin == "custom")) is True
     page = custom_app.test_client().get("/models/smol-concise").get_data(as_text=True)
     assert "No live answers yet." not in page
@@ -301,6 +307,8 @@ def test_a_live_answer_that_names_its_model_never_enters_the_queue(custom_app):
         db.session.commit()
     assert api.vote(battle["token"], "a").status_code == 200
     with custom_app.app_context():
+        assert db.session.scalar(select(Prompt.is_active).where(Prompt.origin == "custom")) is False
+        accept_shared_chats(db.session)  # not even if auditors accept the chat
         assert db.session.scalar(select(Prompt.is_active).where(Prompt.origin == "custom")) is False
 
 

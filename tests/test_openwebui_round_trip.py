@@ -18,7 +18,7 @@ from arena.extensions import db
 from arena.models import Prompt, Response, User
 from arena.models.chats import AnswerFeedback, ChatDraft, SharedChat, SharedMessage
 from tests.conftest import ApiClient, csrf_token
-from tests.factories import make_voter
+from tests.factories import accept_shared_chats, make_voter
 
 EXPORTS = Path(__file__).parent / "data" / "chats" / "openwebui-0.12.4"
 OWNER, OWNER_NAME = "ad7bf48b-6501-42d8-ad6d-4b9b63f498b8", "Jane Doe"  # every chat's owner
@@ -108,10 +108,11 @@ def tally(app) -> dict:
         "responses": select(Response.id).where(Response.prompt_id.in_(mined)),
         "drafts": select(ChatDraft.id),
     }
-    pairs = (
+    pairs = (  # of chats still shared (they wait for auditors before they are served)
         select(Prompt.text)
         .join(Response, Response.prompt_id == Prompt.id)
-        .where(Prompt.origin == "shared_chat", Prompt.is_active)
+        .join(SharedChat, SharedChat.id == Prompt.shared_chat_id)
+        .where(Prompt.origin == "shared_chat", SharedChat.status == "published")
         .group_by(Prompt.id, Prompt.text)
         .having(func.count(Response.id) >= 2)
     )
@@ -124,6 +125,9 @@ def tally(app) -> dict:
 
 
 def stats(app) -> dict:
+    """Feedback statistics once auditors accepted every shared chat (they count nothing else)."""
+    with app.app_context():
+        accept_shared_chats(db.session)
     reply = app.test_client().get("/api/v1/feedback-stats?community=coding").get_json()
     return {model["model"]: model for model in reply["models"]}
 
@@ -379,6 +383,7 @@ def test_detailed_ratings_reach_the_api_and_the_stats_but_personal_data_does_not
     assert reasons == [("accurate_information", "Accurate information", 1), ("other", "Other", 1)]
     assert (b["detail_rating"], b["reasons"][0]["label"]) == (1.0, "Other")
     stats_page = any_app.test_client().get("/api/v1/feedback-stats").get_data(as_text=True)
+    assert "smollm2" in stats_page
     for text in (listing.get_data(as_text=True), stats_page):
         digits = "".join(filter(str.isdigit, text))
         assert "maria.rossi84" not in text and "23456789" not in digits

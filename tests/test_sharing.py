@@ -14,6 +14,7 @@ from arena.models import LanguageModel, Prompt, Rating, Response, UserBadge, Vot
 from arena.models.chats import AnswerFeedback, ChatDraft, SharedChat, SharedMessage
 from tests.chat_exports import answer, export, openwebui_chat, two_model_chat
 from tests.conftest import api_client_for, csrf_token
+from tests.factories import accept_shared_chats
 
 TABLES = (SharedChat, SharedMessage, AnswerFeedback, Prompt, Response, LanguageModel, ChatDraft)
 
@@ -21,6 +22,12 @@ TABLES = (SharedChat, SharedMessage, AnswerFeedback, Prompt, Response, LanguageM
 def counts(app) -> dict:
     with app.app_context():
         return {t.__name__: db.session.scalar(select(func.count()).select_from(t)) for t in TABLES}
+
+
+def accepted(app) -> None:
+    """Auditors accept every shared chat (the audit queue is tested in test_audit_*)."""
+    with app.app_context():
+        accept_shared_chats(db.session)
 
 
 def share(api, *chats, community="coding", licence="CC-BY-4.0", **extra):
@@ -56,6 +63,7 @@ def test_mined_pairs_join_the_arena_blind_and_without_their_contributor(app, wor
     share(
         contributor, two_model_chat(question="Why is my flaky test failing?"), community="general"
     )
+    accepted(app)
     voter = api_client_for(app, "voter")
     seen_mined = False
     for _ in range(40):
@@ -187,6 +195,9 @@ def test_feedback_stats_from_shared_chats(app, api):
             ],
         ),
     )
+    pending = app.test_client().get("/api/v1/feedback-stats?community=coding").get_json()
+    assert pending["models"] == []  # nothing counts before auditors accept it
+    accepted(app)
     stats = app.test_client().get("/api/v1/feedback-stats?community=coding").get_json()
     by_model = {m["model"]: m for m in stats["models"]}
     llama, qwen = by_model["llama3.1:8b"], by_model["qwen2.5:7b"]
@@ -206,6 +217,7 @@ def test_feedback_stats_from_shared_chats(app, api):
 
 def test_withdrawing_removes_pairs_and_text_but_keeps_votes(app, api):
     share(api, two_model_chat(question="Only mined prompt here?"), community="coding")
+    accepted(app)
     voter = api_client_for(app, "voter2")
     with app.app_context():
         chat_id = db.session.scalar(select(SharedChat.id))
@@ -241,6 +253,7 @@ def test_contributors_never_judge_pairs_from_their_own_chats(app, api):
 
 def test_votes_on_a_withdrawn_pair_are_refused(app, api):
     share(api, two_model_chat(question="Soon withdrawn?"), community="coding")
+    accepted(app)
     voter = api_client_for(app, "voter3")
     battles = [voter.battle("coding") for _ in range(30)]
     mined = next(b for b in battles if "Soon withdrawn" in b["prompt"])

@@ -124,7 +124,7 @@ def _chat_preview(number: int, scrubbed: ScrubbedChat, duplicate: bool, update) 
             "id": message.id,
             "role": message.role,
             "model": message.model,
-            "segments": _segments(message.content, scrubbed.marks.get(message.id, [])),
+            "segments": segments(message.content, scrubbed.marks.get(message.id, [])),
             "self_identifies": message.role == "assistant" and self_identifies(message.content),
         }
         for message in chat.messages
@@ -148,7 +148,7 @@ def _pairs(chat) -> int:
     return sum(len(candidate_pairs(prompt)) for prompt in mine_prompts(chat))
 
 
-def _segments(text: str, marks) -> list[dict]:
+def segments(text: str, marks) -> list[dict]:
     """The text cut into plain pieces and placeholders, for highlighting."""
     pieces, position = [], 0
     for start, end, kind in marks:

@@ -5,7 +5,7 @@ from sqlalchemy.orm import Session
 
 from arena.chats.mining import FeedbackEvent, summarise_feedback
 from arena.models import Community, LanguageModel
-from arena.models.chats import AnswerFeedback
+from arena.models.chats import ACCEPTED, AnswerFeedback, SharedChat
 
 # Open WebUI's reason codes, as its rating form shows them.
 REASON_LABELS = {
@@ -32,8 +32,13 @@ def reason_label(code: str) -> str:
 
 
 def _events(session: Session, community_slug: str | None) -> list[FeedbackEvent]:
-    query = select(AnswerFeedback, LanguageModel.name).join(
-        LanguageModel, LanguageModel.id == AnswerFeedback.model_id
+    # Only what auditors accepted counts: a model first seen in an upload appears nowhere until
+    # a chat with its answers is accepted.
+    query = (
+        select(AnswerFeedback, LanguageModel.name)
+        .join(LanguageModel, LanguageModel.id == AnswerFeedback.model_id)
+        .join(SharedChat, SharedChat.id == AnswerFeedback.chat_id)
+        .where(SharedChat.review_status == ACCEPTED)
     )
     if community_slug:
         query = query.join(Community, Community.id == AnswerFeedback.community_id).where(

@@ -17,7 +17,7 @@ from arena.chats.formats.fields import UNKNOWN_MODEL
 from arena.chats.mining import MinedPrompt, candidate_pairs, feedback_events, mine_prompts
 from arena.chats.scrub import ScrubbedChat
 from arena.models import Community, LanguageModel, Prompt, Response
-from arena.models.chats import AnswerFeedback, SharedChat, SharedMessage
+from arena.models.chats import ACCEPTED, AnswerFeedback, SharedChat, SharedMessage
 
 if TYPE_CHECKING:
     from arena.chats.sharing import PreparedUpload
@@ -81,7 +81,8 @@ def write_chats(
     ]
     ids = dict(zip(fresh, _inserted_ids(session, SharedChat, rows), strict=True))
     _insert_messages(session, {ids[n]: chats[n] for n in fresh})
-    _insert_pairs(session, community.id, {ids[n]: mined[n] for n in fresh})
+    # New chats wait for the audit queue: their prompts are served once it accepts them.
+    _insert_pairs(session, community.id, {ids[n]: mined[n] for n in fresh}, active=False)
     _insert_feedback(session, community.id, {ids[n]: chats[n] for n in fresh}, models)
     added = {n: _apply_update(session, update, models) for n, update in changed.items()}
     return [
@@ -126,7 +127,13 @@ def _apply_update(session: Session, update: Update, models: dict[str, int]) -> i
     session.execute(delete(AnswerFeedback).where(AnswerFeedback.chat_id == row.id))
     _insert_messages(session, {row.id: chat})
     _insert_feedback(session, row.community_id, {row.id: chat}, models)
-    new_pairs = _insert_pairs(session, row.community_id, {row.id: _blind_pairs(chat, models)})
+    # Pairs a chat gains join it as it stands: served at once if auditors accepted it.
+    new_pairs = _insert_pairs(
+        session,
+        row.community_id,
+        {row.id: _blind_pairs(chat, models)},
+        active=row.review_status == ACCEPTED,
+    )
     taken = session.scalar(
         select(SharedChat.id).where(
             SharedChat.fingerprint == chat.fingerprint, SharedChat.id != row.id
@@ -267,7 +274,9 @@ def _pair_count(mined: list[MinedPair]) -> int:
     return sum(len(pair.answers) * (len(pair.answers) - 1) // 2 for pair in mined)
 
 
-def _insert_pairs(session: Session, community_id: int, mined: dict[int, list[MinedPair]]) -> int:
+def _insert_pairs(
+    session: Session, community_id: int, mined: dict[int, list[MinedPair]], active: bool
+) -> int:
     """Prompts and answers for the mined pairs; a prompt stored before (the same message of a
     chat shared again) only gains the answers of models it lacked. Returns the new pairs."""
     wanted = {
@@ -288,6 +297,7 @@ def _insert_pairs(session: Session, community_id: int, mined: dict[int, list[Min
                 "text": pair.prompt.text,
                 "context": pair.prompt.context,
                 "shared_chat_id": chat_id,
+                "is_active": active,
             }
             for key, chat_id, pair in new_prompts
         ],

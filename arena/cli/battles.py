@@ -15,8 +15,10 @@ from arena.core.communities import find_community
 from arena.core.db import unit_of_work
 from arena.core.errors import InvalidInput
 from arena.core.events import LeaderboardChanged
+from arena.datasets import exports, markdown, statement
+from arena.datasets import selection as datasets_selection
 from arena.extensions import db
-from arena.models import OVERALL, Community, Vote
+from arena.models import OVERALL, Community, Vote, utcnow
 from arena.voting import battle_io, boards, ratings, selection
 from arena.voting.leaderboard import model_leaderboard
 
@@ -139,19 +141,61 @@ def _rebuild_and_announce() -> None:
 
 
 @arena_cli.command("export")
-@click.option("--format", "kind", type=click.Choice(["battles"]), required=True)
-@click.option("--community", default=None, help="Community slug (default: all).")
-@click.option("--source", type=click.Choice(selection.SOURCES), default="all")
+@click.option("--format", "kind", type=click.Choice(list(exports.FORMATS)), required=True)
+@click.option(
+    "--community",
+    default=None,
+    help="Community slug: its curated data set. Without it, only --format battles, which then "
+    "writes every vote in the log (the raw log, for import-battles; not a data set).",
+)
+@click.option("--source", type=click.Choice(selection.SOURCES), default=None, help="Raw log only.")
 @click.option("--output", type=click.Path(dir_okay=False, path_type=Path), default=None)
+@click.option(
+    "--ties",
+    type=click.Choice(datasets_selection.TIES),
+    default="exclude",
+    help="dpo only: flag keeps pairs without a preference, flagged in `outcome`.",
+)
+@click.option(
+    "--statement",
+    "statement_file",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="Where the data statement goes (default: OUTPUT.statement.md).",
+)
 @fail_on_domain_error
-def export_command(kind, community, source, output):
-    """Write votes as FastChat battles (JSON Lines) to --output or standard output."""
-    slug = find_community(db.session, community).slug if community else None
-    query = boards.vote_filter(select(Vote), db.session, selection.BoardKey(slug, source))
+def export_command(kind, community, source, output, ties, statement_file):
+    """Write a community's curated data set (dpo, openai-dpo, kto, battles, csv) and its data
+    statement; or, without --community, every vote as FastChat battles (JSON Lines)."""
+    if community is None:
+        if kind != "battles":
+            raise click.UsageError(
+                f"--format {kind} needs --community: data sets are per community."
+            )
+        _export_raw_log(source or "all", output)
+        return
+    if source is not None:
+        raise click.UsageError("--source applies to the raw log (without --community) only.")
+    secret = current_app.config["SECRET_KEY"].encode()
+    release = datasets_selection.release(db.session, community, secret, ties)
+    _write(exports.lines(db.session, release, kind), output)
+    statement_file = statement_file or (Path(f"{output}.statement.md") if output else None)
+    if statement_file:
+        facts = statement.build(db.session, release, utcnow())
+        statement_file.write_text(markdown.render(facts), encoding="utf-8")
+        click.echo(f"Data statement: {statement_file}", err=True)
+
+
+def _export_raw_log(source: str, output: Path | None) -> None:
+    query = boards.vote_filter(select(Vote), db.session, selection.BoardKey(None, source))
+    _write((line + "\n" for line in battle_io.export_battles(db.session, query)), output)
+
+
+def _write(lines, output: Path | None) -> None:
     target = output.open("w", encoding="utf-8") if output else sys.stdout
     try:
-        for line in battle_io.export_battles(db.session, query):
-            target.write(line + "\n")
+        for line in lines:
+            target.write(line)
     finally:
         if output:
             target.close()

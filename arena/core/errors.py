@@ -27,3 +27,9 @@ class NothingToServe(ArenaError):
 
 class TooManyVotes(ArenaError):
     status = 429
+
+
+class Forbidden(ArenaError):
+    """The person lacks the role or privilege; the message says what unlocks it."""
+
+    status = 403

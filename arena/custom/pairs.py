@@ -50,13 +50,10 @@ def blindness_note(live_contestants: int) -> str | None:
     return "Fewer than two models can answer live in this community right now."
 
 
-def live_contestants(session: Session, catalogue: Catalogue) -> dict[str, int]:
-    """How many contestants can answer live, per community slug (communities with none absent)."""
+def live_contestants(
+    session: Session, catalogue: Catalogue, communities: list[str]
+) -> dict[str, int]:
+    """How many contestants can answer live in each of these communities (by slug)."""
     inactive = inactive_slugs(session)
-    counts: dict[str, int] = {}
-    for model in backends.available_models(catalogue):
-        if model.slug in inactive:
-            continue
-        for community in model.communities:
-            counts[community] = counts.get(community, 0) + 1
-    return counts
+    live = [m for m in backends.available_models(catalogue) if m.slug not in inactive]
+    return {slug: sum(backends.serves(model, slug) for model in live) for slug in communities}

@@ -20,6 +20,7 @@ from arena.models import (
     Community,
     LanguageModel,
     PointEvent,
+    Prompt,
     UserBadge,
     Vote,
     VoteVerdict,
@@ -28,7 +29,7 @@ from arena.models import (
 from arena.models.chats import SharedChat
 from arena.voting import trust
 
-VOTE_REASONS = ("vote", "vote_agrees", "discovery")
+VOTE_REASONS = ("vote", "vote_agrees", "discovery", "pair_popular")
 
 
 @dataclass(frozen=True)
@@ -104,7 +105,8 @@ def after_vote(
     verdicts = consensus.decide_verdicts(session, vote, rules, at)
     agreeing = [] if base_only else [v for v in verdicts if v.agrees]
     discoveries = [] if base_only else _newly_discovered(session, vote, rules, at, created)
-    recipients = {vote.voter_id} | {v.voter_id for v in agreeing}
+    popular_for = _popular_pair_contributor(session, vote, rules)
+    recipients = {vote.voter_id} | {v.voter_id for v in agreeing} | ({popular_for} - {None})
     totals = points.lock_totals(session, recipients, (OVERALL, community.slug))
     streak_days = badges.record_streak(session, vote.voter_id, at)
 
@@ -124,6 +126,8 @@ def after_vote(
     awards += [give(v.voter_id, "vote_agrees", ("vote", v.vote_id)) for v in agreeing]
     discovered = [give(vote.voter_id, "discovery", ("model", m)) for m in discoveries]
     awards += discovered
+    if popular_for is not None:  # the vote that takes the pair to the mark, once per pair
+        awards.append(give(popular_for, "pair_popular", ("vote", vote.id)))
     if verdicts:
         session.flush()  # the verdicts, before badges count them
     # Each badge is evaluated when the fact its criterion reads changes (badges.criterion_input):
@@ -146,6 +150,34 @@ def after_vote(
         )
     badge_awards += badges.award_weekly_champion(session, rules, community, at)
     return award_events(session, [a for a in awards if a], badge_awards, community.slug, at, totals)
+
+
+_CONTRIBUTOR_OF_PROMPT = (
+    select(SharedChat.contributor_id)
+    .join(Prompt, Prompt.shared_chat_id == SharedChat.id)
+    .where(Prompt.id == bindparam("prompt_id"), Prompt.origin == "shared_chat")
+)
+_VOTES_ON_PAIR = select(func.count(Vote.id)).where(
+    Vote.prompt_id == bindparam("prompt_id"),
+    Vote.id <= bindparam("vote_id"),  # as of this vote, so a replay sees what the live vote saw
+    or_(
+        (Vote.model_a_id == bindparam("a")) & (Vote.model_b_id == bindparam("b")),
+        (Vote.model_a_id == bindparam("b")) & (Vote.model_b_id == bindparam("a")),
+    ),
+)
+
+
+def _popular_pair_contributor(session: Session, vote: Vote, rules: Rules) -> int | None:
+    """The contributor whose mined pair this vote takes to `popular_pair_votes` votes. Only
+    votes on private answers (shared chats, custom prompts) pay for the lookup."""
+    if vote.exposure != "private" or vote.prompt_id is None:
+        return None
+    contributor = session.scalar(_CONTRIBUTOR_OF_PROMPT, {"prompt_id": vote.prompt_id})
+    if contributor is None or contributor == vote.voter_id:
+        return None
+    params = {"prompt_id": vote.prompt_id, "vote_id": vote.id}
+    count = session.scalar(_VOTES_ON_PAIR, {**params, "a": vote.model_a_id, "b": vote.model_b_id})
+    return contributor if count == rules.popular_pair_votes else None
 
 
 def award_events(
@@ -202,8 +234,11 @@ def replay_votes(session: Session, rules: Rules) -> int:
     in the order they happened; returns the number of votes replayed."""
     lock_tables(session, "votes", "point_events", "point_totals", "user_badges", "vote_verdicts")
     session.execute(delete(PointEvent).where(PointEvent.reason.in_(VOTE_REASONS)))
-    for table in (VoteVerdict, UserBadge, VotingStreak):
+    for table in (VoteVerdict, VotingStreak):
         session.execute(delete(table))
+    # Audit badges follow from audits, which a replay of votes leaves as they are.
+    kept = [rule.slug for rule in rules.badges if rule.params.get("action") == "audit"]
+    session.execute(delete(UserBadge).where(UserBadge.badge.not_in(kept)))
     session.flush()
     communities = {c.id: c for c in session.scalars(select(Community))}
     votes = session.scalars(select(Vote.id).where(Vote.voter_id.isnot(None))).all()

@@ -9,7 +9,15 @@ from sqlalchemy.orm import Session
 from arena.core.clock import utc_date, week_key, week_start
 from arena.core.db import insert_on_conflict
 from arena.game.rules import BadgeRule, Rules
-from arena.models import Community, PointEvent, UserBadge, Vote, VoteVerdict, VotingStreak
+from arena.models import (
+    Audit,
+    Community,
+    PointEvent,
+    UserBadge,
+    Vote,
+    VoteVerdict,
+    VotingStreak,
+)
 from arena.models.chats import SharedChat
 
 CHAMPION_KIND = "community"
@@ -46,6 +54,7 @@ def next_streak(last_day: date | None, days: int, today: date) -> int:
 # The statements of a vote's badges are built once, with bound parameters (voting/battles.py).
 _streaks, _badges, _votes = VotingStreak.__table__, UserBadge.__table__, Vote.__table__
 _verdicts, _events, _chats = VoteVerdict.__table__, PointEvent.__table__, SharedChat.__table__
+_audits = Audit.__table__
 _STREAK = select(_streaks.c.last_day, _streaks.c.days, _streaks.c.longest).where(
     _streaks.c.user_id == bindparam("user_id")
 )
@@ -71,6 +80,9 @@ _DISCOVERIES = select(func.count()).where(
 )
 _SHARED = select(func.count()).where(
     _chats.c.contributor_id == bindparam("user_id"), _chats.c.created_at <= bindparam("at")
+)
+_AUDITED = select(func.count()).where(
+    _audits.c.auditor_id == bindparam("user_id"), _audits.c.created_at <= bindparam("at")
 )
 _CROWNED = select(_badges.c.id).where(
     _badges.c.badge == bindparam("badge"), _badges.c.scope == bindparam("scope")
@@ -186,6 +198,9 @@ def activity_of(
     shared = 0
     if wanted("share_chat"):
         shared = session.scalar(_SHARED, {"user_id": user_id, "at": at})
+    audited = 0
+    if wanted("audit"):
+        audited = session.scalar(_AUDITED, {"user_id": user_id, "at": at})
     if streak_days is None and wanted("streak"):
         streak_days = current_streak(session, user_id, at)
     return Activity(
@@ -194,6 +209,7 @@ def activity_of(
             "vote_tie": choices.get("tie", 0),
             "vote_both_bad": choices.get("both_bad", 0),
             "share_chat": shared,
+            "audit": audited,
         },
         streak_days=streak_days or 0,
         verdicts=verdicts,
@@ -216,7 +232,7 @@ def award_activity_badges(
     session: Session,
     rules: Rules,
     user_id: int,
-    up_to_vote_id: int,
+    up_to_vote_id: int | None,
     at: datetime,
     changed: set[str] | None = None,
     streak_days: int | None = None,

@@ -58,6 +58,7 @@ class Rules:
     consensus_min_votes: int
     consensus_majority: float
     discovery_window_days: int
+    popular_pair_votes: int = 25  # votes on one mined pair that earn its contributor pair_popular
 
     def badge(self, slug: str) -> BadgeRule:
         return next(rule for rule in self.badges if rule.slug == slug)
@@ -110,6 +111,7 @@ def load_rules(directory: str | Path = DEFAULT_RULES_DIR) -> Rules:
         consensus_min_votes=points["consensus"]["min_votes"],
         consensus_majority=points["consensus"]["majority"],
         discovery_window_days=points["discovery_window_days"],
+        popular_pair_votes=points.get("popular_pair_votes", 25),
     )
 
 

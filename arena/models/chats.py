@@ -20,6 +20,9 @@ from arena.models.accounts import User
 from arena.models.base import Base, utcnow
 from arena.models.voting import Community
 
+# Review states of a shared chat (the audit queue's decisions).
+PENDING, ACCEPTED, REJECTED, DISPUTED = "pending", "accepted", "rejected", "disputed"
+
 
 class SharedChat(Base):
     __tablename__ = "shared_chats"

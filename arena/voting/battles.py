@@ -7,6 +7,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import bindparam, insert, select, update
 from sqlalchemy.orm import Session
 
+from arena.auditing.decisions import removed_by_moderator
 from arena.chats.identity import self_identifies
 from arena.core.communities import DEFAULT_COMMUNITY, find_community
 from arena.core.errors import Conflict, InvalidInput, NotFound, NothingToServe
@@ -60,6 +61,7 @@ _BALLOT = (
         _communities.c.slug.label("community_slug"),
         _prompts.c.origin,
         _chats.c.status.label("chat_status"),
+        _chats.c.review_status.label("chat_review"),
         _model_a.c.id.label("model_a_id"),
         _model_a.c.name.label("model_a_name"),
         _model_a.c.created_at.label("model_a_created_at"),
@@ -95,7 +97,9 @@ _TEXTS = select(_responses.c.text).where(
     _responses.c.id.in_(bindparam("response_ids", expanding=True))
 )
 _ACTIVATE_PROMPT = (
-    update(_prompts).where(_prompts.c.id == bindparam("prompt_id")).values(is_active=True)
+    update(_prompts)
+    .where(_prompts.c.id == bindparam("prompt_id"), ~removed_by_moderator(_prompts.c.id))
+    .values(is_active=True)
 )
 _COMMUNITY = select(_communities.c.id, _communities.c.slug, _communities.c.name).where(
     _communities.c.slug == bindparam("slug")
@@ -287,8 +291,9 @@ def _record_vote(session, voter_id, token, choice, at, rules, policy) -> VoteOut
             raise Conflict("This battle expired unvoted; nothing was recorded. Take a new one.")
         raise Conflict("This battle has already been voted on.")
     _check_votable(session, ballot, voter_id)
-    if ballot.origin == "custom" and not _names_itself(session, ballot):
-        # The asker has judged it: now others may too.
+    accepted = ballot.chat_review == "accepted"
+    if ballot.origin == "custom" and accepted and not _names_itself(session, ballot):
+        # The asker has judged it and auditors accepted it: now others may judge it too.
         session.execute(_ACTIVATE_PROMPT, {"prompt_id": ballot.prompt_id})
     community_slug = ballot.community_slug
     model_ids = (ballot.model_a_id, ballot.model_b_id)
@@ -364,8 +369,7 @@ def _models_of(session: Session, battle: Battle) -> tuple[LanguageModel, Languag
         .join(LanguageModel, LanguageModel.id == Response.model_id)
         .where(Response.id.in_((battle.response_a_id, battle.response_b_id)))
     ).all()
-    by_response = dict(rows)
-    return by_response[battle.response_a_id], by_response[battle.response_b_id]
+    return dict(rows)[battle.response_a_id], dict(rows)[battle.response_b_id]
 
 
 def battle_result(session: Session, token: str, voter_id: int) -> tuple[Battle, dict, str]:

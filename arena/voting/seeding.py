@@ -75,7 +75,7 @@ def _read_json(path: Path):
 def _seed_communities(session, seeds_dir, report) -> dict[str, Community]:
     rows = _read_json(seeds_dir / "communities.json")
     communities, report.communities = _add_missing_by_slug(
-        session, Community, rows, ("name", "description")
+        session, Community, rows, ("name", "description", "guidelines", "question")
     )
     return communities
 

@@ -12,7 +12,20 @@ from arena.models import User
 def register_blueprints(app: Flask) -> None:
     from arena.web import api, errors, sockets, toasts
     from arena.web.pages import arena as arena_pages
-    from arena.web.pages import auth, chats, custom, home, models, moderation, people, prompts
+    from arena.web.pages import (
+        audit,
+        auth,
+        chats,
+        communities,
+        custom,
+        datasets,
+        flags,
+        home,
+        models,
+        moderation,
+        people,
+        prompts,
+    )
 
     app.register_blueprint(home.blueprint)
     app.register_blueprint(auth.blueprint)
@@ -24,6 +37,10 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(custom.blueprint)
     app.register_blueprint(models.blueprint)
     app.register_blueprint(moderation.blueprint)
+    app.register_blueprint(audit.blueprint)
+    app.register_blueprint(communities.blueprint)
+    app.register_blueprint(datasets.blueprint)
+    app.register_blueprint(flags.blueprint)
     # The API checks CSRF itself: bearer tokens need none, browser sessions send X-CSRFToken.
     csrf.exempt(api.blueprint)
     errors.register(app)

@@ -52,14 +52,13 @@ def run_contest(contest: custom_battles.Contest, on_chunk, seed=None) -> Battle:
 def live_pairing() -> dict[str, dict]:
     """Per community slug: how many contestants can answer live and, when a pair drawn from
     them cannot be blind (fewer than three), the note the ask form shows."""
+    slugs = [community.slug for community in all_communities()]
     try:
-        counts = custom_pairs.live_contestants(db.session, catalogue())
+        counts = custom_pairs.live_contestants(db.session, catalogue(), slugs)
     except CatalogueError:
         counts = {}
+    live = {slug: counts.get(slug, 0) for slug in slugs}
     return {
-        community.slug: {
-            "count": counts.get(community.slug, 0),
-            "note": custom_pairs.blindness_note(counts.get(community.slug, 0)),
-        }
-        for community in all_communities()
+        slug: {"count": count, "note": custom_pairs.blindness_note(count)}
+        for slug, count in live.items()
     }

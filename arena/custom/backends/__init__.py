@@ -183,10 +183,16 @@ def unavailable_models(catalogue: Catalogue) -> dict[str, str]:
     return {slug: reason for slug, reason in reasons.items() if reason}
 
 
+EVERY_COMMUNITY = "*"  # in a model's communities: it answers in every community, new ones too
+
+
+def serves(model: ModelConfig, community: str) -> bool:
+    return community in model.communities or EVERY_COMMUNITY in model.communities
+
+
 def available_models(catalogue: Catalogue, community: str | None = None) -> list[ModelConfig]:
     return [
         model
         for model in catalogue.models.values()
-        if unavailable_reason(model) is None
-        and (community is None or community in model.communities)
+        if unavailable_reason(model) is None and (community is None or serves(model, community))
     ]

@@ -6,11 +6,22 @@ and registers them; the blueprint and the OpenAPI document are both built from t
 
 from flask import Blueprint
 
-from arena.web.api import battles, chats, docs, leaderboard, people, prompts
+from arena.web.api import (
+    battles,
+    chats,
+    communities,
+    datasets,
+    docs,
+    flags,
+    leaderboard,
+    people,
+    prompts,
+)
 from arena.web.api.access import authenticate
 from arena.web.api.spec import OPERATIONS
 
-RESOURCES = (battles, chats, docs, leaderboard, people, prompts)  # each declares its routes
+# Each declares its routes.
+RESOURCES = (battles, chats, communities, datasets, docs, flags, leaderboard, people, prompts)
 
 blueprint = Blueprint("api", __name__, url_prefix="/api/v1")
 blueprint.before_request(authenticate)

@@ -25,6 +25,8 @@ WRITE_SCOPES = {
     "api.vote": {"vote"},
     "api.skip": {"vote"},
     "api.share_chats": {"share"},
+    "api.flag_battle": {"vote"},
+    "api.answer_community_question": {"vote"},
 }
 
 

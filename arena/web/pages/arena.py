@@ -4,11 +4,13 @@ from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
 from arena import realtime
+from arena.auditing import questions
 from arena.core.db import unit_of_work
-from arena.core.errors import NotFound, NothingToServe
+from arena.core.errors import Conflict, InvalidInput, NotFound, NothingToServe
 from arena.core.render import markdown_to_html
 from arena.core.sql import MAX_ID
 from arena.extensions import db, limiter
+from arena.models import utcnow
 from arena.voting import battles, trust
 from arena.web import integrity_job, toasts
 from arena.web.context import account_key, all_communities, battle_expiry
@@ -118,4 +120,21 @@ def result(token: str):
         choice=choice,
         community_slug=battle.community.slug,
         probation=trust.probation_left(db.session, current_user.id, trust.default_policy()),
+        question=questions.asked(db.session, current_user.id, token),
     )
+
+
+@blueprint.post("/arena/<token>/answer")
+@login_required
+@limiter.limit("120/minute", key_func=account_key)
+def answer_question(token: str):
+    """The community's question about the answer the voter chose, from the result page."""
+    said = request.form.get("answer", "")
+    if said not in ("yes", "no"):
+        raise InvalidInput("answer must be 'yes' or 'no'.")
+    try:
+        with unit_of_work(db.session):
+            questions.answer(db.session, current_user.id, token, said == "yes", utcnow())
+    except Conflict as refused:  # a second click, or a second tab: the result page says why
+        flash(refused.message, "info")
+    return redirect(url_for("arena.result", token=token))

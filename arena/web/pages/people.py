@@ -4,6 +4,7 @@ from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 from sqlalchemy import func, select
 
+from arena.auditing import flags
 from arena.core import accounts
 from arena.core.db import unit_of_work
 from arena.extensions import db
@@ -53,6 +54,7 @@ def _profile_context(user) -> dict:
         "longest_streak": streak.longest if streak else 0,
         "integrity": appeals.my_standing(db.session, user.id),
         "pending_appeal": appeals.pending_appeal(db.session, user.id),
+        "flags": flags.flags_of(db.session, user.id, rules),
         "tokens": db.session.scalars(
             select(ApiToken)
             .where(ApiToken.user_id == user.id, ApiToken.revoked_at.is_(None))
