@@ -75,9 +75,9 @@ def _migrate_and_seed(app: Flask) -> None:
     with app.app_context():
         upgrade(directory=str(MIGRATIONS_DIR))
         if not seeding.is_seeded(db.session):
-            app.logger.warning("Seeding the arena on first start (takes a few seconds)...")
+            app.logger.info("Seeding the arena on first start (takes a few seconds)...")
             with unit_of_work(db.session):
                 report = seeding.seed(
                     db.session, app.config["SEEDS_DIR"], app.config["BACKENDS_FILE"]
                 )
-            app.logger.warning("Seeded: %s", report)
+            app.logger.info("Seeded: %s", report)

@@ -193,18 +193,23 @@ WIDE_CODE = """document.querySelector('#answer-a .markdown').insertAdjacentHTML(
   '<pre><code>' + 'x'.repeat(400) + '</code></pre>')"""
 
 
-@pytest.mark.parametrize("device", ["desktop", "phone"])
-def test_a_wide_code_block_scrolls_inside_its_answer(browser, base_url, device):
+def test_a_wide_code_block_scrolls_inside_its_answer(browser, base_url):
     """Whatever a served answer holds: a seeded answer with a long code line once made the
-    battle page 1,309 px wide on a phone (a grid track grew to its content's width)."""
-    context = browser.new_context(viewport=VIEWPORTS[device])
+    battle page 1,309 px wide on a phone (a grid track grew to its content's width). One
+    sign-up for both widths: the site allows 10 sign-ups a minute per address."""
+    context = browser.new_context(viewport=VIEWPORTS["phone"])
     page = context.new_page()
     sign_up(page, base_url)
     page.locator("#answer-a").wait_for()
     page.evaluate(WIDE_CODE)
-    content, viewport = page.evaluate(WIDTHS)
+    too_wide = {}
+    for device in ("phone", "desktop"):
+        page.set_viewport_size(VIEWPORTS[device])
+        content, viewport = page.evaluate(WIDTHS)
+        if content > viewport:
+            too_wide[device] = (content, viewport)
     context.close()
-    assert content <= viewport, f"{content} px wide on a {viewport} px screen"
+    assert not too_wide, f"(page, screen) widths: {too_wide}"
 
 
 def test_an_ordinary_battle_shows_no_live_answer_panels(browser, base_url):

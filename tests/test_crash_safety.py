@@ -218,6 +218,8 @@ def test_a_vote_storm_killed_mid_vote_loses_nothing_and_replays_exactly(site):
                 assert time.monotonic() < deadline, server.log()[-2000:]
                 time.sleep(0.05)
             wait_for_write(site, "votes")
+            while storm.in_flight == 0 and time.monotonic() < deadline:
+                time.sleep(0.001)  # kill while a vote is on its way (threads may be between votes)
             server.kill()
             in_flight_at_kills.append(storm.in_flight)
         acknowledged += storm.acknowledged

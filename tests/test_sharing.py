@@ -364,11 +364,9 @@ def test_withdraw_through_the_page(app, browser_client):
     )
     with app.app_context():
         chat_id = db.session.scalar(select(SharedChat.id))
-    assert (
-        browser_client.post(f"/chats/{chat_id}/withdraw", data={"csrf_token": csrf}).status_code
-        == 302
-    )
-    again = browser_client.post(f"/chats/{chat_id}/withdraw", data={"csrf_token": csrf})
+    confirmed = {"csrf_token": csrf, "understood": "yes"}
+    assert browser_client.post(f"/chats/{chat_id}/withdraw", data=confirmed).status_code == 302
+    again = browser_client.post(f"/chats/{chat_id}/withdraw", data=confirmed)
     assert again.status_code == 409
     with app.app_context():
         assert db.session.scalar(select(SharedChat.status)) == "withdrawn"

@@ -7,6 +7,7 @@ no configuration. Each GGUF file is loaded once per process and used by one gene
 import atexit
 import importlib.metadata
 import importlib.util
+import sys
 import threading
 import time
 from collections.abc import Iterator
@@ -102,6 +103,17 @@ def close_models() -> None:
         for model in _loaded.values():
             model.llama.close()
         _loaded.clear()
+    _close_llama_cpp_devnull()
+
+
+def _close_llama_cpp_devnull() -> None:
+    """llama_cpp opens /dev/null twice on import and never closes it: two ResourceWarnings at
+    every exit. Its models are freed above, so nothing writes to them any more."""
+    utils = sys.modules.get("llama_cpp._utils")
+    for name in ("outnull_file", "errnull_file"):
+        devnull = getattr(utils, name, None)
+        if devnull is not None:
+            devnull.close()
 
 
 def stream(

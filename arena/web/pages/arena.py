@@ -1,6 +1,6 @@
 """The blind voting pages: a battle, the vote form, and the reveal."""
 
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import Blueprint, flash, redirect, render_template, request, session, url_for
 from flask_login import current_user, login_required
 
 from arena import realtime
@@ -10,8 +10,9 @@ from arena.core.errors import Conflict, InvalidInput, NotFound, NothingToServe
 from arena.core.render import markdown_to_html
 from arena.core.sql import MAX_ID
 from arena.extensions import db, limiter
+from arena.game.rules import default_rules
 from arena.models import utcnow
-from arena.voting import battles, trust
+from arena.voting import battles, reveal, trust
 from arena.web import integrity_job, toasts
 from arena.web.context import account_key, all_communities, battle_expiry
 
@@ -86,14 +87,38 @@ def arena():
 @limiter.limit("120/minute", key_func=account_key)
 @limiter.limit("600/minute")
 def vote(token: str):
-    with unit_of_work(db.session):
-        outcome = battles.cast_vote(
-            db.session, current_user.id, token, request.form.get("choice", "")
-        )
+    if reveal.has_voted(db.session, current_user.id, token):
+        return _back_to_reveal(token)
+    before = reveal.scores_before(db.session, current_user.id, token)
+    try:
+        with unit_of_work(db.session):
+            outcome = battles.cast_vote(
+                db.session, current_user.id, token, request.form.get("choice", "")
+            )
+    except Conflict:
+        if reveal.has_voted(db.session, current_user.id, token):  # a second tab won the race
+            return _back_to_reveal(token)
+        raise
     realtime.publish(outcome.events)
     integrity_job.nudge()
     toasts.carry_badges(outcome.events, current_user.id)
+    session[SCORES_BEFORE_KEY] = {"token": token, "sides": before}
     return redirect(url_for("arena.result", token=token))
+
+
+# Both models' scores just before the last page vote, kept for its reveal (one battle only).
+SCORES_BEFORE_KEY = "scores_before"
+
+
+def _back_to_reveal(token: str):
+    """Back after a vote and voting again: the vote stands, so show its reveal, not a 409."""
+    flash("You already voted on this battle; your first vote stands. Here is its reveal.", "info")
+    return redirect(url_for("arena.result", token=token))
+
+
+def _scores_before(token: str) -> dict | None:
+    kept = session.get(SCORES_BEFORE_KEY) or {}
+    return kept.get("sides") if kept.get("token") == token else None
 
 
 @blueprint.post("/arena/<token>/skip")
@@ -113,11 +138,15 @@ def skip(token: str):
 @login_required
 def result(token: str):
     battle, models, choice = battles.battle_result(db.session, token, current_user.id)
+    shown = reveal.reveal(
+        db.session, default_rules(), current_user.id, token, _scores_before(token)
+    )
     return render_template(
         "result.html",
         battle=rendered_battle(battle),
         models=models,
         choice=choice,
+        reveal=shown,
         community_slug=battle.community.slug,
         probation=trust.probation_left(db.session, current_user.id, trust.default_policy()),
         question=questions.asked(db.session, current_user.id, token),

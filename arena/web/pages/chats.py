@@ -146,6 +146,10 @@ def publish_summary(result: sharing.SharingResult) -> str:
 @blueprint.post("/chats/<int(max=2147483647):chat_id>/withdraw")
 @login_required
 def withdraw(chat_id: int):
+    """Deletes the text for good, so only with the box of the confirmation form ticked."""
+    if request.form.get("understood") != "yes":
+        chats = sharing.contributions(db.session, current_user.id)
+        return render_template("chats.html", chats=chats, confirming=chat_id), 400
     with unit_of_work(db.session):
         sharing.withdraw(db.session, current_user.id, chat_id)
     flash("Withdrawn: its pairs left the arena and its text was deleted.", "success")

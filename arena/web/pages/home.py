@@ -1,12 +1,14 @@
 """Public pages: home and the model leaderboard (the published Bradley–Terry board)."""
 
+from datetime import UTC, datetime
+
 from flask import Blueprint, current_app, render_template, request
 from sqlalchemy import func, select
 
 from arena.extensions import db
-from arena.models import LanguageModel, Prompt, Vote
+from arena.models import Community, LanguageModel, Prompt, Vote, utcnow
 from arena.voting import boards
-from arena.voting.selection import SOURCES
+from arena.voting.selection import LIVE_ORIGIN, SOURCES
 from arena.web.context import all_communities, community_from_args, published
 
 blueprint = Blueprint("pages", __name__)
@@ -19,7 +21,54 @@ def index():
         "prompts": db.session.scalar(select(func.count(Prompt.id))),
         "votes": db.session.scalar(select(func.count(Vote.id))),
     }
-    return render_template("index.html", counts=counts, communities=all_communities())
+    return render_template(
+        "index.html",
+        counts=counts,
+        communities=all_communities(),
+        activity=recent_votes(utcnow()),
+        top_models=top_models(),
+        slugs=model_slugs(),
+    )
+
+
+RECENT_VOTES = 8  # the live feed keeps as many (static/js/realtime.js)
+TOP_MODELS = 5
+
+
+def recent_votes(now: datetime) -> list[str]:
+    """The last votes cast here, anonymous: only the community and when, never who or which
+    models (imported votes are history, not activity)."""
+    rows = db.session.execute(
+        select(Community.name, Vote.created_at)
+        .join(Community, Community.id == Vote.community_id)
+        .where(Vote.origin == LIVE_ORIGIN)
+        .order_by(Vote.id.desc())
+        .limit(RECENT_VOTES)
+    ).tuples()
+    return [f"Someone voted in {name} · {time_ago(when, now)}" for name, when in rows]
+
+
+def time_ago(when: datetime, now: datetime) -> str:
+    if when.tzinfo is None:  # SQLite hands back naive UTC times
+        when = when.replace(tzinfo=UTC)
+    minutes = int((now - when).total_seconds() // 60)
+    if minutes < 1:
+        return "just now"
+    if minutes < 60:
+        return f"{minutes} min ago"
+    if minutes < 48 * 60:
+        return f"{minutes // 60} h ago"
+    return f"{minutes // (24 * 60)} days ago"
+
+
+def top_models() -> list[dict]:
+    """The first ranked rows of the overall board the leaderboard page shows."""
+    rows = boards.bt_leaderboard(published(None), min_votes=current_app.config["BOARD_MIN_VOTES"])
+    return [row for row in rows["models"] if not row["preliminary"]][:TOP_MODELS]
+
+
+def model_slugs() -> dict[str, str]:
+    return dict(db.session.execute(select(LanguageModel.name, LanguageModel.slug)).tuples().all())
 
 
 @blueprint.get("/leaderboard")
@@ -41,9 +90,7 @@ def leaderboard():
         history=published(slug, source=source, view="history", wait=False, **provenance)
         or {"moments": [], "scores": {}},
         position=boards.position_bias(db.session, slug),
-        slugs=dict(
-            db.session.execute(select(LanguageModel.name, LanguageModel.slug)).tuples().all()
-        ),
+        slugs=model_slugs(),
         style=style,
         source=source,
         sources=SOURCES,

@@ -32,15 +32,28 @@ def catalogue_page():
     active = dict(
         db.session.execute(select(LanguageModel.slug, LanguageModel.is_active)).tuples().all()
     )
-    rows = [
-        {
-            "config": model,
-            "unavailable": backends.unavailable_reason(model),
-            "active": active.get(model.slug),
-        }
-        for model in models
-    ]
+    rows = []
+    for model in models:
+        unavailable = backends.unavailable_reason(model)
+        switched_on = active.get(model.slug)
+        rows.append(
+            {
+                "config": model,
+                "unavailable": unavailable,
+                "active": switched_on,
+                "state": arena_state(switched_on, unavailable),
+            }
+        )
     return render_template("admin_models.html", rows=rows)
+
+
+def arena_state(switched_on: bool | None, unavailable: str | None) -> str:
+    """What askers get: a model without its key (or weights) never answers, switched on or not."""
+    if switched_on is None:
+        return "not seeded"
+    if unavailable:
+        return "unavailable"
+    return "active" if switched_on else "inactive"
 
 
 @blueprint.post("/admin/models/<slug>/active")
