@@ -11,9 +11,9 @@ from sqlalchemy.orm import Session
 
 from arena.auditing.consensus import DECIDED, Outcome, counted_audits
 from arena.core.events import Event
-from arena.game import awards, badges, points
+from arena.game import awards, badges
 from arena.game.rules import Rules
-from arena.models import OVERALL, Community
+from arena.models import Community
 from arena.models.chats import ACCEPTED, SharedChat
 
 SPAM = "spam"
@@ -52,20 +52,4 @@ def for_decision(
         owed.append((chat.contributor_id, "chat_accepted", ("chat", chat.id)))
     elif outcome.reason == SPAM:
         owed.append((chat.contributor_id, "chat_rejected_spam", ("chat", chat.id)))
-    if not owed:
-        return []
-    totals = points.lock_totals(session, {user for user, _, _ in owed}, (OVERALL, community.slug))
-    given = [
-        points.award(
-            session,
-            rules,
-            user_id=user_id,
-            reason=reason,
-            ref=ref,
-            at=at,
-            community=(community.id, community.slug),
-            totals=totals,
-        )
-        for user_id, reason, ref in sorted(owed)
-    ]
-    return awards.award_events(session, [a for a in given if a], [], community.slug, at, totals)
+    return awards.award_points(session, rules, sorted(owed), community, at)

@@ -22,9 +22,9 @@ from arena.auditing.settings import AuditSettings, load_settings
 from arena.chats.redact import redact
 from arena.core.errors import Conflict, InvalidInput, NotFound
 from arena.core.events import Event
-from arena.game import awards, points
+from arena.game import awards
 from arena.game.rules import Rules
-from arena.models import OVERALL, Battle, Community, ContentFlag, Prompt, Response, User
+from arena.models import Battle, Community, ContentFlag, Prompt, Response, User
 from arena.models.chats import SharedMessage
 
 SIDES = ("a", "b", "prompt")
@@ -246,24 +246,12 @@ def _corrected(text: str, author: str) -> str:
 
 def _award(session, rules, community, closed, reason, moderator_id, now) -> list[Event]:
     """Points to each flagger, once per flag; a moderator's own flags earn nothing."""
-    earning = [flag for flag in closed if flag.flagger_id != moderator_id]
-    if not earning:
-        return []
-    totals = points.lock_totals(session, {f.flagger_id for f in earning}, (OVERALL, community.slug))
-    given = [
-        points.award(
-            session,
-            rules,
-            user_id=flag.flagger_id,
-            reason=reason,
-            ref=("flag", flag.id),
-            at=now,
-            community=(community.id, community.slug),
-            totals=totals,
-        )
-        for flag in earning
+    owed = [
+        (flag.flagger_id, reason, ("flag", flag.id))
+        for flag in closed
+        if flag.flagger_id != moderator_id
     ]
-    return awards.award_events(session, [g for g in given if g], [], community.slug, now, totals)
+    return awards.award_points(session, rules, owed, community, now)
 
 
 @dataclass(frozen=True)

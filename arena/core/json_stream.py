@@ -16,7 +16,7 @@ OPENING, CLOSING = ("start_map", "start_array"), ("end_map", "end_array")
 
 
 class BadRecord(ValueError):
-    pass
+    """A record that is not JSON, or nests too deeply; its message says which."""
 
 
 def _refuse_constant(name: str):

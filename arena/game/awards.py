@@ -180,6 +180,34 @@ def _popular_pair_contributor(session: Session, vote: Vote, rules: Rules) -> int
     return contributor if count == rules.popular_pair_votes else None
 
 
+def award_points(
+    session: Session,
+    rules: Rules,
+    owed: list[tuple[int, str, tuple[str, int]]],
+    community: Community,
+    at: datetime,
+) -> list[Event]:
+    """Points outside a vote: each (user id, reason, reference) once, in the community; returns
+    the events to publish after commit."""
+    if not owed:
+        return []
+    totals = points.lock_totals(session, {user for user, _, _ in owed}, (OVERALL, community.slug))
+    given = [
+        points.award(
+            session,
+            rules,
+            user_id=user_id,
+            reason=reason,
+            ref=ref,
+            at=at,
+            community=(community.id, community.slug),
+            totals=totals,
+        )
+        for user_id, reason, ref in owed
+    ]
+    return award_events(session, [a for a in given if a], [], community.slug, at, totals)
+
+
 def award_events(
     session, point_awards, badge_awards, community_slug: str, at, totals=None
 ) -> list[Event]:
