@@ -33,6 +33,10 @@ class User(Base):
     )
     # Shares sent through the API publish at once instead of waiting for the preview.
     publish_directly: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    # The interface language this person chose (None: follow the browser).
+    locale: Mapped[str | None] = mapped_column(String(10))
+    # A visitor trying the arena before signing up; signing up turns the guest into a member.
+    is_guest: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
 
     # Flask-Login's protocol, kept here so the model needs no Flask import.
     is_active = True

@@ -155,6 +155,8 @@ class Vote(Base):
         String(10), default="benchmark", server_default="benchmark"
     )
     voter_trust: Mapped[str | None] = mapped_column(String(10))
+    # The prompt's language, or the import's own field for imported votes without a prompt.
+    language: Mapped[str | None] = mapped_column(String(16), index=True)
 
 
 class Rating(Base):

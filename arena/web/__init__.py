@@ -1,16 +1,18 @@
 """Blueprints by feature; they parse requests, call one service and render or serialise."""
 
 from flask import Flask, has_request_context
+from flask_babel import gettext
 from sqlalchemy import event
 
 from arena.core import accounts
 from arena.core.db import require_unit_of_work
+from arena.core.i18n import N_
 from arena.extensions import csrf, db, login_manager
 from arena.models import User
 
 
 def register_blueprints(app: Flask) -> None:
-    from arena.web import api, errors, sockets, toasts
+    from arena.web import api, errors, i18n, sockets, toasts
     from arena.web.pages import arena as arena_pages
     from arena.web.pages import (
         audit,
@@ -21,12 +23,14 @@ def register_blueprints(app: Flask) -> None:
         datasets,
         flags,
         home,
+        language,
         models,
         moderation,
         people,
         prompts,
     )
 
+    i18n.init_i18n(app)
     app.register_blueprint(home.blueprint)
     app.register_blueprint(auth.blueprint)
     app.register_blueprint(arena_pages.blueprint)
@@ -41,6 +45,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(communities.blueprint)
     app.register_blueprint(datasets.blueprint)
     app.register_blueprint(flags.blueprint)
+    app.register_blueprint(language.blueprint)
     # The API checks CSRF itself: bearer tokens need none, browser sessions send X-CSRFToken.
     csrf.exempt(api.blueprint)
     errors.register(app)
@@ -51,7 +56,8 @@ def register_blueprints(app: Flask) -> None:
         event.listen(db.session, "before_flush", _changes_only_in_units)
     # Most people who hit a login wall are newcomers: offer sign-up, with a link to log in.
     login_manager.login_view = "auth.signup"
-    login_manager.login_message = "Create an account (or log in) to vote."
+    login_manager.login_message = N_("Create an account (or log in) to vote.")
+    login_manager.localize_callback = gettext
     login_manager.login_message_category = "info"
 
 
