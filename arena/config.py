@@ -101,6 +101,10 @@ def load_config(overrides: dict | None = None) -> dict:
         # Votes start an integrity scan (integrity/scan.py) in the background at most this
         # often across all workers; 0 leaves it to `arena integrity-scan` (e.g. from cron).
         "INTEGRITY_SCAN_MINUTES": float(os.environ.get("ARENA_INTEGRITY_SCAN_MINUTES", "10")),
+        # A visitor may try this many battles as a guest before signing up (never more than
+        # probation lasts: voting/guests.py), and an address may start this many guests an hour.
+        "GUEST_VOTES": int(os.environ.get("ARENA_GUEST_VOTES", "5")),
+        "GUESTS_PER_HOUR": int(os.environ.get("ARENA_GUESTS_PER_HOUR", "20")),
     }
     config.update(overrides)
     config["RATELIMIT_STORAGE_URI"] = config.get("RATELIMIT_STORAGE_URI") or (

@@ -196,7 +196,7 @@ def test_public_pages_stay_cacheable(app, world):
 def browser_text(page: str, key: str) -> str:
     """A message's text as the browser's DOM holds it: tags dropped, entities decoded, and
     CR LF and lone CR read as LF (HTML's input stream preprocessing)."""
-    inner = re.search(rf'data-key="{re.escape(key)}">(.*?)</div>', page, re.DOTALL).group(1)
+    inner = re.search(rf'data-key="{re.escape(key)}"[^>]*>(.*?)</div>', page, re.DOTALL).group(1)
     return re.sub(r"\r\n?", "\n", html.unescape(re.sub(r"<[^>]+>", "", inner)))
 
 
@@ -205,7 +205,7 @@ def test_hand_redaction_hits_what_was_marked_in_a_windows_line_ending_message(ap
     chat = openwebui_chat("CRLF", [(question, [answer("m-a", "Noted."), answer("m-b", "Ok.")])])
     preview = upload(browser_client, export(chat))
     page = browser_client.get(preview).get_data(as_text=True)
-    key = re.search(r'data-key="(0:[^"]+)">First line', page).group(1)
+    key = re.search(r'data-key="(0:[^"]+)"[^>]*>First line', page).group(1)
     seen = browser_text(page, key)
     start = seen.index("zebra")  # where the contributor's selection starts, in the browser
     reply = browser_client.post(
@@ -229,7 +229,7 @@ def test_hand_marks_cutting_into_a_placeholder_take_all_of_it(app, browser_clien
     chat = two_model_chat(question="Write to jane.roe@contoso-mail.org today")
     preview = upload(browser_client, export(chat))
     page = browser_client.get(preview).get_data(as_text=True)
-    key = re.search(r'data-key="(0:[^"]+)">Write to', page).group(1)
+    key = re.search(r'data-key="(0:[^"]+)"[^>]*>Write to', page).group(1)
     seen = browser_text(page, key)
     assert seen == "Write to [EMAIL] today"
     start = seen.index("AIL]")

@@ -20,6 +20,7 @@ from arena.models import (
     PointEvent,
     PointTotal,
     Response,
+    User,
     UserBadge,
     VoteVerdict,
 )
@@ -41,8 +42,20 @@ def rules_with(**changes):
 
 def old_models(session, days=365):
     """Make every model old, so discovery points stay out of the arithmetic."""
+    added_at(session, MONDAY - timedelta(days=days))
+
+
+def added_at(session, at, slugs=None):
+    """Date the models' arrival (all of them, or those named)."""
     for model in session.scalars(select(LanguageModel)):
-        model.created_at = MONDAY - timedelta(days=days)
+        if slugs is None or model.slug in slugs:
+            model.created_at = at
+    session.commit()
+
+
+def joined_at(session, at, *user_ids):
+    for user_id in user_ids:
+        session.get(User, user_id).created_at = at
     session.commit()
 
 
@@ -116,8 +129,8 @@ def test_ranks_follow_points():
 
 # What seeds/gamification/badges.json promises per kind: the tiers it ships and how many badges.
 SHIPPED_BADGES = {
-    "first": ({"bronze"}, 5),  # one per action: vote, tie, both bad, chat shared, audit
-    "volume": ({"bronze", "silver", "gold"}, 6),
+    "first": ({"bronze"}, 3),  # one per action: vote, chat shared, audit
+    "volume": ({"bronze", "silver", "gold"}, 8),  # votes, ties, both bad, chats, audits
     "streak": ({"bronze", "silver", "gold"}, 3),
     "quality": ({"bronze", "silver", "gold"}, 3),
     "discovery": ({"bronze", "silver", "gold"}, 3),
@@ -212,16 +225,47 @@ def test_votes_agreeing_with_the_later_consensus_earn_points(app):
         assert ledger(db.session, voters[5]) == {"vote": 1, "vote_agrees": 2}
 
 
-def test_discovery_rewards_the_first_vote_on_a_new_model_only(app):
+def test_a_model_there_before_the_voter_joined_is_never_a_discovery(app):
+    """Seeded models without a single vote are not new to someone who joins after them."""
     with app.app_context():
         make_world(db.session, models=2, prompts=3, communities=("general",))
-        first, _ = make_voter(db.session, "first")
-        second, _ = make_voter(db.session, "second")
-        vote(db.session, first.id, MONDAY)
-        vote(db.session, second.id, MONDAY + timedelta(minutes=1))
-        assert ledger(db.session, first.id) == {"vote": 1, "discovery": 6}
-        assert ledger(db.session, second.id) == {"vote": 1}
-        assert "discovery-1" in held(db.session, first.id)
+        added_at(db.session, MONDAY - timedelta(days=1))  # within the window, never voted on
+        newcomer, _ = make_voter(db.session, "newcomer")
+        joined_at(db.session, MONDAY - timedelta(hours=1), newcomer.id)
+        vote(db.session, newcomer.id, MONDAY)
+        assert ledger(db.session, newcomer.id) == {"vote": 1}
+        assert "discovery-1" not in held(db.session, newcomer.id)
+
+
+def test_a_model_added_after_the_voter_joined_is_discovered_by_its_first_votes(app):
+    rules = default_rules()
+    assert (rules.discovery_first_votes, rules.discovery_window_days) == (3, 14)
+    with app.app_context():
+        make_world(db.session, models=2, prompts=6, communities=("general",))
+        voters = [make_voter(db.session, f"voter{n}")[0].id for n in range(4)]
+        joined_at(db.session, MONDAY - timedelta(days=30), *voters)
+        added_at(db.session, MONDAY - timedelta(days=20), ["model-0"])  # past the window
+        added_at(db.session, MONDAY, ["model-1"])
+        for n, voter in enumerate(voters):  # each vote is on the only pair, model-0/model-1
+            vote(db.session, voter, MONDAY + timedelta(hours=n))
+        # The first three votes on model-1 discover it; the fourth is one vote too late.
+        assert [ledger(db.session, v).get("discovery", 0) for v in voters] == [3, 3, 3, 0]
+        discoverers = ["discovery-1" in held(db.session, v) for v in voters]
+        assert discoverers == [True, True, True, False]
+        refs = db.session.scalars(select(PointEvent.ref_id).where(PointEvent.reason == "discovery"))
+        assert set(refs) == {
+            db.session.scalar(select(LanguageModel.id).where(LanguageModel.slug == "model-1"))
+        }
+
+
+def test_a_discovery_needs_the_model_to_be_recent(app):
+    with app.app_context():
+        make_world(db.session, models=2, prompts=3, communities=("general",))
+        early, _ = make_voter(db.session, "early")
+        joined_at(db.session, MONDAY - timedelta(days=30), early.id)
+        added_at(db.session, MONDAY - timedelta(days=15))  # after joining, but 15 days ago
+        vote(db.session, early.id, MONDAY)
+        assert ledger(db.session, early.id) == {"vote": 1}
 
 
 def test_weekly_champion_is_crowned_at_the_first_vote_of_the_next_week(app):
@@ -285,11 +329,14 @@ def test_replaying_votes_reproduces_ledger_verdicts_and_badges(app):
         make_world(db.session, models=3, prompts=2, communities=("general",))
         # 5 voters x 6 pairs (3 models, 2 prompts): every pair reaches the 5 votes of consensus.
         voters = [make_voter(db.session, f"voter{n}")[0].id for n in range(5)]
+        joined_at(db.session, MONDAY - timedelta(days=9), *voters)
+        added_at(db.session, MONDAY - timedelta(days=2))  # new to them: the first votes discover
         for step in range(30):
             at = MONDAY + timedelta(days=step // 3, minutes=step)
             vote(db.session, voters[step % 5], at, choice=("a", "b", "tie")[step % 3])
         live = snapshot()
         assert live[1] and live[2]  # the history did produce verdicts and badges
+        assert {"discovery-1", "first-vote"} <= {badge for _, badge, _ in live[2]}
         result = app.test_cli_runner().invoke(args=["arena", "rebuild-points", "--replay-votes"])
         assert result.exit_code == 0, result.output
         assert snapshot() == live
@@ -320,6 +367,8 @@ def test_rebuild_points_restores_corrupted_totals(app, api):
 
 def test_concurrent_votes_award_each_badge_once(any_app, any_world):
     client = api_client_for(any_app)
+    with any_app.app_context():
+        added_at(db.session, datetime.now(UTC))  # after the voter joined: 4 new models
     battles = [client.battle()["token"] for _ in range(12)]
     with ThreadPoolExecutor(6) as pool:
         statuses = list(pool.map(lambda token: client.vote(token, "a").status_code, battles))
@@ -330,7 +379,7 @@ def test_concurrent_votes_award_each_badge_once(any_app, any_world):
             .tuples()
             .all()
         )
-        assert dict(awarded) == {"first-vote": 1, "votes-10": 1, "discovery-1": 1}
+        assert dict(awarded) == {"first-vote": 1, "discovery-1": 1}
         assert ledger(db.session)["vote"] == 12
         user_id = db.session.scalar(select(Battle.voter_id))
         assert points.total_points(db.session, user_id) == 12 + 3 * 4  # 4 brand-new models

@@ -7,7 +7,9 @@ but a 401, a 403 or a redirect to sign in); what the view then answers (400 for 
 reason: it would refuse every form post before the access checks run.
 """
 
+import os
 import re
+from pathlib import Path
 
 import pytest
 from sqlalchemy import select
@@ -16,12 +18,16 @@ from arena.core import accounts
 from arena.core.db import unit_of_work
 from arena.extensions import db
 from arena.models import OVERALL, Community, CommunityRole, PointTotal
+from arena.voting import trust
 from tests.conftest import build_app
 from tests.factories import make_world
 
-ROLES = ("anonymous", "contributor", "auditor", "moderator", "admin")
+# A guest (web/guests.py) is a visitor who pressed "Try a battle": it may read what anyone may
+# and try the arena (VOTER); everything that needs an account refuses it, the API included.
+ROLES = ("anonymous", "guest", "contributor", "auditor", "moderator", "admin")
 PUBLIC = dict.fromkeys(ROLES, True)
-MEMBER = {**PUBLIC, "anonymous": False}
+MEMBER = {**PUBLIC, "anonymous": False, "guest": False}
+VOTER = {**MEMBER, "guest": True}
 AUDITOR = {**MEMBER, "contributor": False}  # 200 points, or a community's moderator
 FLAGGER = {**AUDITOR, "moderator": False}  # 15 points; the moderator here has none
 MODERATOR = {**AUDITOR, "auditor": False}
@@ -43,6 +49,7 @@ ACCESS = {
     ("GET", "/api/v1/chats"): MEMBER,
     ("GET", "/api/v1/communities"): PUBLIC,
     ("GET", "/api/v1/communities/<slug>"): PUBLIC,
+    ("GET", "/api/v1/communities/<slug>/participation"): PUBLIC,
     ("GET", "/api/v1/communities/<slug>/recommendations"): PUBLIC,
     ("GET", "/api/v1/datasets/<community>"): PUBLIC,
     ("GET", "/api/v1/datasets/<community>/<format>"): PUBLIC,
@@ -53,12 +60,12 @@ ACCESS = {
     ("GET", "/api/v1/openapi.json"): PUBLIC,
     ("GET", "/api/v1/people"): PUBLIC,
     ("GET", "/api/v1/prompts"): PUBLIC,
-    ("GET", "/arena"): MEMBER,
-    ("POST", "/arena/<token>/answer"): MEMBER,
+    ("GET", "/arena"): PUBLIC,  # a visitor is offered a guest's try (POST /try), a page
+    ("POST", "/arena/<token>/answer"): VOTER,
     ("POST", "/arena/<token>/flag"): FLAGGER,
-    ("GET", "/arena/<token>/result"): MEMBER,
-    ("POST", "/arena/<token>/skip"): MEMBER,
-    ("POST", "/arena/<token>/vote"): MEMBER,
+    ("GET", "/arena/<token>/result"): VOTER,
+    ("POST", "/arena/<token>/skip"): VOTER,
+    ("POST", "/arena/<token>/vote"): VOTER,
     ("GET", "/arena/battles/<token>"): MEMBER,
     ("POST", "/arena/battles/<token>/continue"): MEMBER,
     ("POST", "/arena/custom"): MEMBER,
@@ -78,6 +85,7 @@ ACCESS = {
     ("GET", "/communities/<slug>/auditors"): MODERATOR,
     ("GET", "/communities/<slug>/datasets"): PUBLIC,
     ("GET", "/communities/<slug>/flags"): MODERATOR,
+    ("GET", "/communities/<slug>/participation"): PUBLIC,
     ("POST", "/communities/<slug>/flags/<int(max=2147483647):flag_id>"): MODERATOR,
     ("GET", "/communities/<slug>/roles"): MODERATOR,
     ("POST", "/communities/<slug>/roles"): MODERATOR,
@@ -85,6 +93,7 @@ ACCESS = {
     ("GET", "/communities/new"): CREATOR,
     ("POST", "/communities/new"): CREATOR,
     ("GET", "/feedback"): PUBLIC,
+    ("POST", "/language"): PUBLIC,
     ("GET", "/leaderboard"): PUBLIC,
     ("GET", "/login"): PUBLIC,
     ("POST", "/login"): PUBLIC,
@@ -105,11 +114,14 @@ ACCESS = {
     ("POST", "/prompts/<int(max=2147483647):prompt_id>/upvote"): MEMBER,
     ("GET", "/signup"): PUBLIC,
     ("POST", "/signup"): PUBLIC,
+    ("POST", "/try"): PUBLIC,
 }
 PATH_VALUES = {"slug": "general", "community": "general", "format": "csv", "token": "t" * 32}
 # A body that passes the schema, so the route's own access check is what answers.
 BODIES = {("POST", "/api/v1/battles/<token>/flag"): {"side": "a", "reason": "spam"}}
 PASSWORD = "correct horse battery staple"
+# Guests exist only where probation lasts (voting/guests.py): the tests' open rules have none.
+GUEST_RULES = Path(__file__).parent / "data" / "integrity_guests.json"
 
 
 def live_routes(app) -> set[tuple[str, str]]:
@@ -132,6 +144,9 @@ def concrete(rule: str) -> str:
 
 @pytest.fixture(scope="module")
 def site(tmp_path_factory):
+    rules = os.environ.get("ARENA_INTEGRITY_FILE")
+    os.environ["ARENA_INTEGRITY_FILE"] = str(GUEST_RULES)
+    trust.default_policy.cache_clear()
     app = build_app(tmp_path_factory.mktemp("roles"), WTF_CSRF_ENABLED=False)
     with app.app_context():
         make_world(db.session)
@@ -140,6 +155,10 @@ def site(tmp_path_factory):
     with app.app_context():
         db.session.remove()
         db.engine.dispose()
+    os.environ.pop("ARENA_INTEGRITY_FILE")
+    if rules is not None:
+        os.environ["ARENA_INTEGRITY_FILE"] = rules
+    trust.default_policy.cache_clear()
 
 
 def _people(session) -> dict[str, str]:
@@ -170,7 +189,9 @@ def test_every_route_has_an_access_rule(site):
 def _request(app, tokens, role, method, rule):
     client = app.test_client()
     headers = {}
-    if role != "anonymous":
+    if role == "guest":  # its browser session, which the API takes for no one's
+        assert client.post("/try").headers["Location"] == "/arena"
+    elif role != "anonymous":
         if rule.startswith("/api/"):
             headers["Authorization"] = f"Bearer {tokens[role]}"
         else:

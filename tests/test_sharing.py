@@ -319,7 +319,7 @@ def test_the_preview_flow_redacts_by_hand_and_keeps_no_original(app, browser_cli
     page = browser_client.get(preview_url).get_data(as_text=True)
     # The draft is kept scrubbed: the preview shows what will be published, never the original.
     assert '<mark class="pii" title="EMAIL">[EMAIL]</mark>' in page and "jane.roe" not in page
-    key = re.search(r'data-key="(0:[^"]+)">Ask the', page).group(1)
+    key = re.search(r'data-key="(0:[^"]+)"[^>]*>Ask the', page).group(1)
     start = "Ask the plumber".index("plumber")
     reply = browser_client.post(
         preview_url.replace("/chats/drafts/", "/chats/drafts/") + "/publish",

@@ -385,7 +385,9 @@ def test_an_event_of_unknown_audience_is_refused_unsent(sockets):
 # -- badge toasts are session data ---------------------------------------------------------------
 
 FIRST_VOTE_TOAST = (
-    '<div class="toast bronze"><strong>🗳️ First Vote</strong> · '
+    '<div class="toast bronze"><strong translate="no"><svg class="badge-icon" aria-hidden="true" '
+    'focusable="false" width="20" height="20">'
+    '<use href="/static/icons/badges.svg#badge-first-vote"></use></svg> First Vote</strong> · '
     "<span>bronze badge earned! Cast your first blind vote.</span></div>"
 )
 
@@ -400,8 +402,7 @@ def test_the_badge_toast_of_a_page_vote_comes_from_session_data(browser_client):
         carried = session.get("toasts", [])
         flashed = session.get("_flashes", [])
     assert [(t["name"], t["tier"]) for t in carried] == [
-        ("First Vote", "bronze"),
-        ("Explorer", "bronze"),  # the test world's models are new: the first vote discovers
+        ("First Vote", "bronze"),  # the test world's models predate the voter: no discovery
     ]
     assert all(set(t) == {"badge", "name", "tier", "icon", "description"} for t in carried)
     assert not [message for _, message in flashed if "|" in message or "First Vote" in message]

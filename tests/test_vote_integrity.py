@@ -330,7 +330,7 @@ def test_the_leaderboard_page_takes_the_provenance_filters(any_app, ids):
     client = any_app.test_client()
     page = client.get("/leaderboard?trust=all&exposure=public").get_data(as_text=True)
     assert 'data-trust="all"' in page and 'data-exposure="public"' in page
-    assert "Filtered: trust all, exposure public" in page
+    assert 'Filtered: <span translate="no">trust all, exposure public</span>' in page
     assert client.get("/leaderboard?trust=everyone").status_code == 400
 
 

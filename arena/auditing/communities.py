@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 from arena.auditing import questions, roles
 from arena.auditing.roles import AUDITOR, MODERATOR, Permission
 from arena.core.errors import Conflict, InvalidInput, NotFound
+from arena.core.i18n import N_
 from arena.game.rules import Rules
 from arena.models import OVERALL, Community, CommunityRole, User
 
@@ -135,7 +136,7 @@ def grant_role(
 def may_remove(session: Session, actor: User, community: Community, role: str) -> Permission:
     """Moderators remove auditors; only site admins remove a moderator."""
     if role == MODERATOR and not actor.is_admin:
-        return Permission(False, "Only site admins may remove a moderator.")
+        return Permission(False, N_("Only site admins may remove a moderator."))
     return roles.moderates(session, actor, community)
 
 

@@ -22,6 +22,7 @@ from arena.auditing.settings import AuditSettings, load_settings
 from arena.chats.redact import redact
 from arena.core.errors import Conflict, InvalidInput, NotFound
 from arena.core.events import Event
+from arena.core.i18n import N_
 from arena.game import awards
 from arena.game.rules import Rules
 from arena.models import Battle, Community, ContentFlag, Prompt, Response, User
@@ -266,6 +267,7 @@ class MyFlag:
     status: str
     outcome: str
     created_at: datetime
+    outcome_message: tuple[str, dict] = ("", {})  # the outcome marked for translation, values
 
 
 def flags_of(
@@ -294,6 +296,7 @@ def flags_of(
             status=flag.status,
             outcome=outcome(flag, rules),
             created_at=flag.created_at,
+            outcome_message=outcome_message(flag, rules),
         )
         for flag, community, prompt in rows
     ]
@@ -301,22 +304,33 @@ def flags_of(
 
 def outcome(flag: ContentFlag, rules: Rules) -> str:
     """What became of a flag, in the flagger's words."""
+    message, values = outcome_message(flag, rules)
+    return message % values
+
+
+OUTCOMES = {  # (status, resolution or abusive, points earned): the sentence
+    (UPHELD, REMOVE, True): N_(
+        "Upheld: removed from the arena and the data sets (%(points)+d points)."
+    ),
+    (UPHELD, REMOVE, False): N_("Upheld: removed from the arena and the data sets."),
+    (UPHELD, REDACT, True): N_("Upheld: a moderator corrected the text (%(points)+d points)."),
+    (UPHELD, REDACT, False): N_("Upheld: a moderator corrected the text."),
+    (DISMISSED, True, True): N_("Dismissed as abusive (%(points)+d points)."),
+    (DISMISSED, True, False): N_("Dismissed as abusive."),
+}
+
+
+def outcome_message(flag: ContentFlag, rules: Rules) -> tuple[str, dict]:
+    """The outcome marked for translation (core.i18n.N_), and the values of its places."""
     if flag.status == OPEN:
-        return "Waiting for a moderator."
+        return N_("Waiting for a moderator."), {}
     earned = flag.resolved_by_id != flag.flagger_id  # a moderator's own flags earn nothing
-    if flag.status == UPHELD:
-        done = {
-            REMOVE: "removed from the arena and the data sets",
-            REDACT: "a moderator corrected the text",
-        }[flag.resolution]
-        return f"Upheld: {done}{_points(rules, 'flag_upheld', earned)}."
-    if flag.abusive:
-        return f"Dismissed as abusive{_points(rules, 'flag_abusive', earned)}."
-    return "Dismissed: the moderators found nothing to change."
-
-
-def _points(rules: Rules, reason: str, earned: bool) -> str:
-    return f" ({rules.points[reason].points:+d} points)" if earned else ""
+    if flag.status == DISMISSED and not flag.abusive:
+        return N_("Dismissed: the moderators found nothing to change."), {}
+    upheld = flag.status == UPHELD
+    how = flag.resolution if upheld else True
+    reason = "flag_upheld" if upheld else "flag_abusive"
+    return OUTCOMES[(flag.status, how, earned)], {"points": rules.points[reason].points}
 
 
 def removed_prompt_ids() -> Select:

@@ -17,6 +17,7 @@ from arena.auditing.consensus import ACCEPT, DECIDED, REJECT, VERDICTS
 from arena.auditing.settings import AuditSettings
 from arena.core.errors import Conflict, Forbidden, InvalidInput, NotFound
 from arena.core.events import Event
+from arena.core.i18n import N_
 from arena.game.rules import Rules
 from arena.models import Audit, Community, User
 from arena.models.chats import DISPUTED, PENDING, SharedChat
@@ -134,24 +135,26 @@ def _record(session, chat, auditor, form: AuditForm, moderator, known, now) -> A
     return audit
 
 
-def summary(outcome: AuditOutcome, settings: AuditSettings) -> str:
-    """What the auditor is told once they have decided (a known answer's result only now)."""
-    decided = _status_words(outcome, settings)
-    if outcome.known_answer:
-        result = "matched it" if outcome.passed else "did not match it"
-        return (
-            f"This was a check with a known answer: the chat was {decided}, and your review "
-            f"{result}. Failing several checks pauses reviewing for a while."
-        )
-    if outcome.status == PENDING:
-        return "Thank you: your review is recorded. The chat waits for more reviews."
-    if outcome.status == DISPUTED:
-        return "Thank you: reviews of this chat disagree, so its moderators decide."
-    return f"Thank you: with your review the chat is {decided}."
-
-
-def _status_words(outcome: AuditOutcome, settings: AuditSettings) -> str:
+def summary(outcome: AuditOutcome, settings: AuditSettings) -> tuple[str, str, str | None]:
+    """What the auditor is told once they have decided (a known answer's result only now): a
+    message marked for translation with a %(decided)s place, the status and the reason's label."""
+    label = None
     if outcome.status in DECIDED and outcome.reason:
-        label = settings.reject_reasons.get(outcome.reason, outcome.reason)
-        return f"{outcome.status} ({label.lower()})"
-    return outcome.status
+        label = settings.reject_reasons.get(outcome.reason, outcome.reason).lower()
+    if outcome.known_answer and outcome.passed:
+        message = N_(
+            "This was a check with a known answer: the chat was %(decided)s, and your review"
+            " matched it. Failing several checks pauses reviewing for a while."
+        )
+    elif outcome.known_answer:
+        message = N_(
+            "This was a check with a known answer: the chat was %(decided)s, and your review"
+            " did not match it. Failing several checks pauses reviewing for a while."
+        )
+    elif outcome.status == PENDING:
+        message = N_("Thank you: your review is recorded. The chat waits for more reviews.")
+    elif outcome.status == DISPUTED:
+        message = N_("Thank you: reviews of this chat disagree, so its moderators decide.")
+    else:
+        message = N_("Thank you: with your review the chat is %(decided)s.")
+    return message, outcome.status, label

@@ -2,7 +2,7 @@
 moderator), community moderators, site admins. Each check answers with a sentence that says
 what unlocks it, so a refusal can tell the person how to get there."""
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from sqlalchemy import select
@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 from arena.auditing.settings import AuditRules
 from arena.core.clock import as_utc
 from arena.core.errors import Forbidden
+from arena.core.i18n import N_
 from arena.game import points
 from arena.game.rules import Rules
 from arena.models import Audit, Community, CommunityRole, User
@@ -21,11 +22,16 @@ MODERATOR, AUDITOR = "moderator", "auditor"
 @dataclass(frozen=True)
 class Permission:
     allowed: bool
-    why_not: str = ""  # what would unlock it, when not allowed
+    why_not: str = ""  # what would unlock it, when not allowed: marked with N_, %(name)s places
+    params: dict = field(default_factory=dict)  # the values of why_not's places
+
+    @property
+    def reason(self) -> str:
+        return self.why_not % self.params if self.params else self.why_not
 
     def require(self) -> None:
         if not self.allowed:
-            raise Forbidden(self.why_not)
+            raise Forbidden(self.why_not, **self.params)
 
 
 def has_role(session: Session, user_id: int, community_id: int, role: str) -> bool:
@@ -48,7 +54,8 @@ def is_moderator(session: Session, user: User, community: Community) -> bool:
 def moderates(session: Session, user: User, community: Community) -> Permission:
     if is_moderator(session, user, community):
         return Permission(True)
-    return Permission(False, f"Only moderators of {community.name} (and site admins) may do this.")
+    why = N_("Only moderators of %(community)s (and site admins) may do this.")
+    return Permission(False, why, {"community": community.name})
 
 
 def privilege(session: Session, user: User, name: str, rules: Rules) -> Permission:
@@ -57,9 +64,9 @@ def privilege(session: Session, user: User, name: str, rules: Rules) -> Permissi
     total = points.total_points(session, user.id)
     if user.is_admin or total >= threshold.points:
         return Permission(True)
+    why = N_("%(privilege)s unlocks at %(points)s points; you have %(total)s.")
     return Permission(
-        False,
-        f"{threshold.label} unlocks at {threshold.points} points; you have {total}.",
+        False, why, {"privilege": threshold.label, "points": threshold.points, "total": total}
     )
 
 
@@ -94,16 +101,18 @@ def audits(
         return Permission(True)
     until = suspended_until(session, user.id, audit_rules, now)
     if until is not None:
-        return Permission(
-            False,
-            "You failed too many of the review checks with a known answer; you may review "
-            f"again from {until:%Y-%m-%d %H:%M} UTC.",
+        why = N_(
+            "You failed too many of the review checks with a known answer; you may review"
+            " again from %(until)s UTC."
         )
+        return Permission(False, why, {"until": f"{until:%Y-%m-%d %H:%M}"})
     if has_role(session, user.id, community.id, AUDITOR):
         return Permission(True)
     earned = privilege(session, user, "audit", rules)
     if earned.allowed:
         return earned
-    return Permission(
-        False, earned.why_not + f" A moderator of {community.name} may also make you an auditor."
+    why = N_(
+        "%(privilege)s unlocks at %(points)s points; you have %(total)s. A moderator of"
+        " %(community)s may also make you an auditor."
     )
+    return Permission(False, why, {**earned.params, "community": community.name})

@@ -18,10 +18,11 @@ from arena.chats.identity import self_identifies
 from arena.chats.mining import candidate_pairs, mine_prompts
 from arena.chats.scrub import ScrubbedChat, from_json, to_json
 from arena.core.clock import as_utc
+from arena.core.i18n import N_
 from arena.models.chats import ChatDraft, SharedChat
 
 DRAFT_LIFETIME = timedelta(hours=24)
-GONE = "This upload is gone: drafts are kept for 24 hours. Please upload again."
+GONE = N_("This upload is gone: drafts are kept for 24 hours. Please upload again.")
 
 
 def save(

@@ -9,6 +9,7 @@ they typed the follow-up). System messages are left out of the context, which vo
 
 from collections import defaultdict
 from dataclasses import dataclass, field
+from functools import cached_property
 from itertools import combinations
 
 from scipy.stats import binomtest
@@ -16,6 +17,7 @@ from scipy.stats import binomtest
 from arena.chats.formats import ChatMessage, ParsedChat
 from arena.chats.formats.fields import UNKNOWN_MODEL
 from arena.chats.identity import self_identifies
+from arena.core.language import turn_language
 
 CONFIDENCE = 0.95
 
@@ -38,6 +40,11 @@ class MinedPrompt:
     answers: list[MinedAnswer]  # the answers under the user message, oldest first
     message_id: str = ""  # the user message
     context_self_identifies: bool = False  # an earlier answer in the context names its model
+
+    @cached_property
+    def language(self) -> str | None:
+        """Detected when first asked for (drafts only count pairs)."""
+        return turn_language(self.text, self.context)
 
 
 @dataclass

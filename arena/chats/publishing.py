@@ -296,6 +296,7 @@ def _insert_pairs(
                 "origin": "shared_chat",
                 "text": pair.prompt.text,
                 "context": pair.prompt.context,
+                "language": pair.prompt.language,
                 "shared_chat_id": chat_id,
                 "is_active": active,
             }

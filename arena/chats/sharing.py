@@ -18,12 +18,13 @@ from arena.chats.scrub import ScrubbedChat, scrub_chats, scrubbed_tags, with_han
 from arena.core.communities import find_community
 from arena.core.errors import Conflict, InvalidInput, NotFound
 from arena.core.events import Event
+from arena.core.i18n import N_
 from arena.game import awards
 from arena.game.rules import Rules, default_rules
 from arena.models import Battle, Prompt, Response, utcnow
 from arena.models.chats import AnswerFeedback, SharedChat, SharedMessage
 
-LICENCES = {"CC0-1.0": "CC0 1.0 (public domain)", "CC-BY-4.0": "CC BY 4.0 (attribution)"}
+LICENCES = {"CC0-1.0": N_("CC0 1.0 (public domain)"), "CC-BY-4.0": N_("CC BY 4.0 (attribution)")}
 MAX_TAGS = 10
 TAG_PATTERN = re.compile(r"^[\w .+#-]{1,30}$")
 WITHDRAWN_TEXT = "[withdrawn by its contributor]"

@@ -19,7 +19,7 @@ from arena.datasets import exports, markdown, statement
 from arena.datasets import selection as datasets_selection
 from arena.extensions import db
 from arena.models import OVERALL, Community, Vote, utcnow
-from arena.voting import battle_io, boards, ratings, selection
+from arena.voting import battle_io, boards, languages, ratings, selection
 from arena.voting.leaderboard import model_leaderboard
 
 BATCH = 5000
@@ -27,15 +27,31 @@ BATCH = 5000
 
 @arena_cli.command("leaderboard")
 @click.option("--community", default=None, help="Community slug (default: overall).")
-@click.option("--method", type=click.Choice(["trueskill", "bt"]), default="trueskill")
+@click.option(
+    "--method",
+    type=click.Choice(["trueskill", "bt"]),
+    default=None,
+    help="Default: trueskill, or bt with --language or --voter-cap.",
+)
 @click.option("--anchor", default=None, help="BT only: MODEL=SCORE pins a model's score.")
 @click.option("--rounds", type=click.IntRange(0, 1000), default=None, help="Bootstrap rounds.")
 @click.option("--style", type=click.Choice(["length"]), default=None, help="Style-controlled BT.")
+@click.option("--language", default=None, help="BT only: votes on prompts in this language code.")
+@click.option("--voter-cap", is_flag=True, help="BT only: each voter weighs at most K votes.")
 @click.option("--json", "as_json", is_flag=True, help="Print the API's JSON.")
 @fail_on_domain_error
-def leaderboard_command(community, method, anchor, rounds, style, as_json):
-    """Print the model leaderboard (TrueSkill, or Bradley–Terry with 95 % intervals)."""
+def leaderboard_command(community, method, anchor, rounds, style, language, voter_cap, as_json):
+    """Print the model leaderboard (TrueSkill, or Bradley–Terry with 95 % intervals; a language
+    board or a capped one is Bradley–Terry)."""
     slug = find_community(db.session, community).slug if community else None
+    language = languages.check_language(language)
+    narrowed = bool(language or voter_cap)
+    if narrowed and method == "trueskill":
+        raise click.UsageError(
+            "--language and --voter-cap need --method bt: TrueSkill ratings "
+            "are kept per community only."
+        )
+    method = method or ("bt" if narrowed else "trueskill")
     if method == "trueskill":
         board = model_leaderboard(db.session, slug)
     else:
@@ -45,6 +61,8 @@ def leaderboard_command(community, method, anchor, rounds, style, as_json):
             rounds=config["BOARD_ROUNDS"] if rounds is None else rounds,
             seed=config["BOARD_SEED"],
             style=style is not None,
+            language=language,
+            voter_cap=voter_cap,
         )
         fitted = boards.fit_board(db.session, key)
         board = boards.bt_leaderboard(

@@ -15,7 +15,7 @@ from arena.game import awards, points
 from arena.game.rules import default_rules
 from arena.integrity import scan
 from arena.models import OVERALL, Community, utcnow
-from arena.voting import battles, ratings, seeding
+from arena.voting import battles, languages, ratings, seeding
 
 
 @arena_cli.command("seed")
@@ -76,3 +76,22 @@ def integrity_scan_command():
         found = scan.run(db.session, now)
     weighted = sum(len(by_voter) for by_voter in found.weighted.values())
     click.echo(f"Scanned: {found.flags} flags, {weighted} voters weighted down in a community.")
+
+
+@arena_cli.command("detect-languages")
+@click.option("--batch-size", type=click.IntRange(1, 100_000), default=1000, show_default=True)
+def detect_languages_command(batch_size):
+    """Fill in the language of prompts and votes stored without one (each batch commits;
+    running it again only reads what is still missing)."""
+    prompts = _in_batches(languages.detect_prompt_batch, batch_size)
+    votes = _in_batches(languages.fill_vote_batch, batch_size)
+    click.echo(f"Languages: {prompts} prompts and {votes} votes given one.")
+
+
+def _in_batches(fill, batch_size: int) -> int:
+    done, after = 0, 0
+    while after is not None:
+        with unit_of_work(db.session):
+            count, after = fill(db.session, after, batch_size)
+        done += count
+    return done

@@ -1,4 +1,4 @@
-"""Accounts and API tokens."""
+"""Accounts, guests and API tokens."""
 
 import click
 
@@ -6,7 +6,9 @@ from arena.cli import arena_cli, fail_on_domain_error
 from arena.core import accounts
 from arena.core.db import unit_of_work
 from arena.extensions import db
+from arena.models import utcnow
 from arena.models.accounts import ALL_SCOPES
+from arena.voting import guests
 
 
 @arena_cli.command("create-user")
@@ -49,3 +51,12 @@ def create_token_command(name, scopes, expires_days):
             db.session, user, label="cli", scopes=scopes or ALL_SCOPES, expires_in_days=expires_days
         )
     click.echo(token)
+
+
+@arena_cli.command("purge-guests")
+def purge_guests_command():
+    """Delete guests who never signed up and did nothing for 30 days, with their battles, votes
+    and points (they never counted); run it hourly, as the Procfile's `drafts` process does."""
+    with unit_of_work(db.session):
+        purged = guests.purge_stale(db.session, utcnow())
+    click.echo(f"Deleted {purged} stale guest(s).")

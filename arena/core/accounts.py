@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import cache
 
-from sqlalchemy import bindparam, delete, or_, select
+from sqlalchemy import bindparam, delete, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 from werkzeug.security import check_password_hash, generate_password_hash
@@ -18,6 +18,7 @@ from zxcvbn import zxcvbn
 from arena.core.clock import as_utc
 from arena.core.db import insert_on_conflict
 from arena.core.errors import ArenaError, Conflict, InvalidInput, NotFound
+from arena.core.i18n import N_
 from arena.models import ApiToken, User, utcnow
 from arena.models.accounts import ALL_SCOPES, LoginThrottle
 
@@ -56,11 +57,17 @@ class LoginLocked(ArenaError):
 
 def password_problem(password: str, username: str = "") -> str | None:
     """Why a new password is refused, in a sentence, or None when it is good enough."""
+    refusal = _password_refusal(password, username)
+    return refusal[0] % refusal[1] if refusal else None
+
+
+def _password_refusal(password: str, username: str) -> tuple[str, dict] | None:
+    """The refusal as a message marked for translation and its values."""
     password = password or ""
     if len(password) < MIN_PASSWORD_LENGTH:
-        return f"Passwords need at least {MIN_PASSWORD_LENGTH} characters."
+        return N_("Passwords need at least %(count)s characters."), {"count": MIN_PASSWORD_LENGTH}
     if len(password) > MAX_PASSWORD_LENGTH:
-        return f"Passwords are limited to {MAX_PASSWORD_LENGTH} characters."
+        return N_("Passwords are limited to %(count)s characters."), {"count": MAX_PASSWORD_LENGTH}
     # zxcvbn reads at most 72 characters; a strong beginning makes the whole strong enough.
     verdict = zxcvbn(password[:72], user_inputs=[username, *SITE_WORDS])
     if verdict["score"] >= MIN_PASSWORD_SCORE:
@@ -68,23 +75,33 @@ def password_problem(password: str, username: str = "") -> str | None:
     feedback = verdict["feedback"]
     hints = [feedback["warning"], *feedback["suggestions"]]
     advice = " ".join(hint.rstrip(".") + "." for hint in hints if hint)
-    return (
-        "This password is too easy to guess. "
-        + (advice or "Add a few more uncommon words.")
-        + " A few unrelated words make a strong one."
+    if not advice:
+        return N_(
+            "This password is too easy to guess. Add a few more uncommon words. A few unrelated"
+            " words make a strong one."
+        ), {}
+    hint = N_(
+        "This password is too easy to guess. %(advice)s A few unrelated words make a strong one."
     )
+    return hint, {"advice": advice}
 
 
 def _checked_hash(password: str, username: str) -> str:
-    problem = password_problem(password, username)
-    if problem:
-        raise WeakPassword(problem)
+    refusal = _password_refusal(password, username)
+    if refusal:
+        raise WeakPassword(refusal[0], **refusal[1])
     return generate_password_hash(password)
 
 
-def create_user(session: Session, username: str, password: str, role: str = "user") -> User:
+def _check_username(username: str) -> None:
     if not USERNAME_PATTERN.match(username or ""):
-        raise InvalidInput("Usernames are 3 to 40 letters, digits, dots, dashes or underscores.")
+        raise InvalidInput(
+            N_("Usernames are 3 to 40 letters, digits, dots, dashes or underscores.")
+        )
+
+
+def create_user(session: Session, username: str, password: str, role: str = "user") -> User:
+    _check_username(username)
     if role not in ROLES:
         raise InvalidInput(f"role must be one of {', '.join(ROLES)}.")
     user = User(username=username, password_hash=_checked_hash(password, username), role=role)
@@ -92,8 +109,51 @@ def create_user(session: Session, username: str, password: str, role: str = "use
         with session.begin_nested():
             session.add(user)
     except IntegrityError:
-        raise Conflict(f"The username '{username}' is taken.") from None
+        raise Conflict(N_("The username '%(name)s' is taken."), name=username) from None
     return user
+
+
+# --- Guests (voting/guests.py) ---------------------------------------------------------------
+
+# Usernames cannot start with "~", so no one can sign up as a guest or log in to one; and no
+# password matches a hash werkzeug cannot parse.
+GUEST_NAME_PREFIX = "~"
+UNUSABLE_PASSWORD = "!guest"
+
+
+def create_guest(session: Session) -> User:
+    guest = User(
+        username=GUEST_NAME_PREFIX + secrets.token_urlsafe(18),
+        password_hash=UNUSABLE_PASSWORD,
+        is_guest=True,
+    )
+    session.add(guest)
+    session.flush()
+    return guest
+
+
+def claim_guest(session: Session, guest: User, username: str, password: str) -> User:
+    """Make a guest the member `username` in place: the same row, so its votes, points and
+    badges stay. Its guest sessions end; the caller logs this browser in again."""
+    _check_username(username)
+    password_hash = _checked_hash(password, username)
+    became = update(User).where(User.id == guest.id, User.is_guest.is_(True))
+    try:
+        with session.begin_nested():
+            claimed = session.execute(
+                became.values(
+                    username=username,
+                    password_hash=password_hash,
+                    is_guest=False,
+                    session_version=User.session_version + 1,
+                )
+            )
+    except IntegrityError:
+        raise Conflict(N_("The username '%(name)s' is taken."), name=username) from None
+    if claimed.rowcount != 1:  # a second tab signed this guest up already
+        raise Conflict(N_("This guest has signed up already; log in instead."))
+    session.expire(guest)
+    return guest
 
 
 def change_password(session: Session, user: User, new_password: str) -> None:
@@ -158,9 +218,13 @@ def refuse_if_locked(session: Session, username: str, now: datetime) -> None:
     left = as_utc(throttle.locked_until) - now
     if left > timedelta(0):
         minutes = max(1, -(-int(left.total_seconds()) // 60))
+        if minutes == 1:
+            raise LoginLocked(
+                N_("Too many failed log-ins for this account. Try again in 1 minute.")
+            )
         raise LoginLocked(
-            "Too many failed log-ins for this account. "
-            f"Try again in {minutes} minute{'s' if minutes > 1 else ''}."
+            N_("Too many failed log-ins for this account. Try again in %(minutes)s minutes."),
+            minutes=minutes,
         )
 
 

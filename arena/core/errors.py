@@ -4,9 +4,14 @@
 class ArenaError(Exception):
     status = 400
 
-    def __init__(self, message: str):
-        super().__init__(message)
-        self.message = message
+    def __init__(self, message: str, **params: object):
+        """`message` may hold %(name)s places filled from params: kept apart, so a page can
+        translate the template (marked with core.i18n.N_) and the API answers in English."""
+        text = message % params if params else message
+        super().__init__(text)
+        self.message = text
+        self.template = message
+        self.params = params
 
 
 class InvalidInput(ArenaError):

@@ -21,6 +21,7 @@ from arena.chats.redact import redact
 from arena.config import PROJECT_ROOT
 from arena.core.communities import find_community
 from arena.core.errors import Conflict, InvalidInput, NotFound, NothingToServe
+from arena.core.language import detect_language
 from arena.custom import backends
 from arena.custom.backends import BackendError, Catalogue, ModelConfig
 from arena.custom.lockstep import Lockstep
@@ -207,12 +208,14 @@ def record(session: Session, contest: Contest) -> Battle:
 
 def _record_new(session: Session, contest: Contest) -> Battle:
     ids = _model_ids(session, [c.slug for c in contest.configs.values()])
+    text = _scrubbed(contest.histories["a"][-1]["content"])
     prompt = Prompt(
         community_id=contest.community_id,
         origin="custom",
         # Out of the pairing pool until the asker votes: follow-ups may still rewrite it.
         is_active=False,
-        text=_scrubbed(contest.histories["a"][-1]["content"]),
+        text=text,
+        language=detect_language(text),
         context=[],
         library_prompt_id=contest.library_prompt_id,
     )
@@ -368,6 +371,8 @@ def _record_continuation(session: Session, contest: Contest) -> Battle:
     if chat is None or chat.status == "withdrawn":  # withdrawn while the models were answering
         raise BackendError("This conversation was withdrawn meanwhile; the follow-up was not kept.")
     battle.prompt.text = _scrubbed(contest.histories["a"][-1]["content"])
+    # A follow-up too short to call ("and in Go?") keeps the conversation's language.
+    battle.prompt.language = detect_language(battle.prompt.text) or battle.prompt.language
     for side in SIDES:
         response = battle.response_a if side == "a" else battle.response_b
         earlier = contest.histories[side][:-1]

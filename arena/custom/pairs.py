@@ -12,6 +12,7 @@ import random
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from arena.core.i18n import N_
 from arena.custom import backends
 from arena.custom.backends import Catalogue, ModelConfig
 from arena.models import LanguageModel
@@ -42,12 +43,12 @@ def blindness_note(live_contestants: int) -> str | None:
     if live_contestants >= MIN_BLIND_CONTESTANTS:
         return None
     if live_contestants == 2:
-        return (
+        return N_(
             "Only two models can answer live in this community, so every custom battle here "
             "is the same pair: once you have seen one reveal, the pair is not blind (only which "
             "side is which stays hidden)."
         )
-    return "Fewer than two models can answer live in this community right now."
+    return N_("Fewer than two models can answer live in this community right now.")
 
 
 def live_contestants(

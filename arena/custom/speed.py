@@ -4,6 +4,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from arena.core.errors import NotFound
+from arena.core.i18n import N_
 from arena.models import LanguageModel, Prompt, Rating, Response
 from arena.voting.ratings import conservative_score
 
@@ -11,7 +12,7 @@ from arena.voting.ratings import conservative_score
 def model_profile(session: Session, slug: str) -> dict:
     model = session.scalar(select(LanguageModel).where(LanguageModel.slug == slug))
     if model is None:
-        raise NotFound(f"No model called '{slug}'.")
+        raise NotFound(N_("No model called '%(slug)s'."), slug=slug)
     ratings = session.scalars(
         select(Rating).where(Rating.model_id == model.id, Rating.votes > 0).order_by(Rating.scope)
     )

@@ -54,6 +54,8 @@ def render(statement: dict) -> str:
         "",
         statement["languages"],
         "",
+        *[f"- `{code}`: {votes} votes" for code, votes in statement["language_votes"].items()],
+        "",
         "## How consensus was reached",
         "",
         statement["consensus"],

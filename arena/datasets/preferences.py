@@ -169,6 +169,7 @@ def _dpo_row(release, pair, prompts, answers, questions, conversational) -> dict
         "licence": prompt.licence.licence,
         "attribution": prompt.licence.attribution,
         "community": release.community.slug,
+        "language": prompt.language,
     }
 
 

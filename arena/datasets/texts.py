@@ -25,6 +25,7 @@ class PromptText:
     source_id: str | None  # the benchmark's own id ("mt_bench:81"); None for shared chats
     licence: RowLicence
     audit_status: str  # "accepted" (a shared chat the auditors accepted) or "benchmark"
+    language: str | None = None  # ISO 639-1, None when not detected
 
 
 @dataclass(frozen=True)
@@ -62,6 +63,7 @@ def prompts(session: Session, ids: Iterable[int]) -> dict[int, PromptText]:
                 source_id=None if shared else prompt.external_id,
                 licence=row_licence(prompt.origin, chat_licence, contributor),
                 audit_status="accepted" if shared else "benchmark",
+                language=prompt.language,
             )
     return found
 

@@ -8,6 +8,7 @@ from collections.abc import Iterator
 from sqlalchemy import and_, exists, func, select
 from sqlalchemy.orm import Session, aliased
 
+from arena.core.language import turn_language
 from arena.datasets import texts
 from arena.datasets.licences import row_licence
 from arena.datasets.selection import PUBLISHED, Release, upheld_removals
@@ -86,6 +87,7 @@ def _row(release: Release, row, path: list[dict], licence, conversational: bool)
         "licence": licence.licence,
         "attribution": licence.attribution,
         "community": release.community.slug,
+        "language": turn_language(path[-1]["content"], path[:-1]),
     }
 
 

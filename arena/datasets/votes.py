@@ -8,14 +8,13 @@ from datetime import datetime
 from sqlalchemy.orm import Session
 
 from arena.core.clock import as_utc
+from arena.core.language import name_for_code
 from arena.datasets import texts
 from arena.datasets.selection import Release, included_votes
 from arena.models import Battle, QuestionAnswer, Vote
 from arena.voting.battle_io import CHOICE_TO_WINNER
 from arena.voting.selection import LIVE_ORIGIN
 
-# Language detection would need a model per row; FastChat's tooling reads "unknown" as such.
-UNKNOWN_LANGUAGE = "unknown"
 CSV_COLUMNS = (
     "vote",
     "community",
@@ -32,6 +31,7 @@ CSV_COLUMNS = (
     "question_answer",
     "licence",
     "attribution",
+    "language",
 )
 
 
@@ -66,7 +66,7 @@ def battle_rows(session: Session, release: Release) -> Iterator[dict]:
                 "conversation_b": side_b,
                 "turn": sum(1 for turn in side_a if turn["role"] == "user"),
                 "anony": True,  # every vote here was cast blind
-                "language": UNKNOWN_LANGUAGE,
+                "language": name_for_code(prompt.language),  # FastChat's names: "English"
                 "tstamp": _timestamp(vote.voted_at),
                 "audit_status": prompt.audit_status,
                 "licence": prompt.licence.licence,
@@ -95,6 +95,7 @@ def csv_rows(session: Session, release: Release) -> Iterator[list]:
                 {True: "yes", False: "no", None: ""}[vote.question_answer],
                 prompt.licence.licence,
                 prompt.licence.attribution or "",
+                prompt.language or "",
             ]
 
 

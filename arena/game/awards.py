@@ -7,7 +7,7 @@ Everything here depends only on facts up to the vote (ids <= the vote's, its cre
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import bindparam, delete, exists, func, or_, select
+from sqlalchemy import bindparam, delete, func, or_, select
 from sqlalchemy.orm import Session
 
 from arena.core.clock import as_utc
@@ -21,6 +21,7 @@ from arena.models import (
     LanguageModel,
     PointEvent,
     Prompt,
+    User,
     UserBadge,
     Vote,
     VoteVerdict,
@@ -40,19 +41,21 @@ class CommunityRef:
     slug: str
 
 
-_votes, _models = Vote.__table__, LanguageModel.__table__
-# Built once, with bound parameters (voting/battles.py): whether a model (or either of two) has
-# a vote before this one, and when models were added.
-_EARLIER_VOTE = [
-    exists().where(
-        or_(_votes.c.model_a_id == model, _votes.c.model_b_id == model),
-        _votes.c.id < bindparam("vote_id"),
-    )
-    for model in (bindparam("first"), bindparam("second"))
-]
-_VOTED_BEFORE = {1: select(_EARLIER_VOTE[0]), 2: select(*_EARLIER_VOTE)}
+_votes, _models, _users = Vote.__table__, LanguageModel.__table__, User.__table__
+# Built once, with bound parameters (voting/battles.py): when models were added, when the voter
+# joined, and how many votes a model had before this one (counted up to a limit).
 _ADDED = select(_models.c.id, _models.c.created_at).where(
     _models.c.id.in_(bindparam("model_ids", expanding=True))
+)
+_JOINED = select(_users.c.created_at).where(_users.c.id == bindparam("user_id"))
+_EARLIER_VOTES = select(func.count()).select_from(
+    select(_votes.c.id)
+    .where(
+        or_(_votes.c.model_a_id == bindparam("model"), _votes.c.model_b_id == bindparam("model")),
+        _votes.c.id < bindparam("vote_id"),
+    )
+    .limit(bindparam("first_votes"))
+    .subquery()
 )
 
 
@@ -63,7 +66,10 @@ def _newly_discovered(
     at: datetime,
     created: dict[int, datetime] | None = None,
 ) -> list[int]:
-    """Models that receive their first vote ever here and were added recently.
+    """Models this vote discovers: added after its voter joined, at most
+    `discovery_window_days` before the vote, and with fewer than `discovery_first_votes`
+    earlier votes. A model that was there when the voter joined is never a discovery, however
+    few votes it has: seeded models wait for their first votes, they are not new.
 
     `created` holds the models' creation times when the caller has them already."""
     window_start = at - timedelta(days=rules.discovery_window_days)
@@ -73,9 +79,17 @@ def _newly_discovered(
     recent = [m for m in models if as_utc(created[m]) >= window_start]
     if not recent:
         return []
-    params = dict(zip(("first", "second"), recent, strict=False), vote_id=vote.id)
-    voted = session.execute(_VOTED_BEFORE[len(recent)], params).one()
-    return [model_id for model_id, before in zip(recent, voted, strict=True) if not before]
+    joined = as_utc(session.scalar(_JOINED, {"user_id": vote.voter_id}))
+    limit = rules.discovery_first_votes
+    return [
+        model_id
+        for model_id in recent
+        if as_utc(created[model_id]) > joined
+        and session.scalar(
+            _EARLIER_VOTES, {"model": model_id, "vote_id": vote.id, "first_votes": limit}
+        )
+        < limit
+    ]
 
 
 def _voter_inputs(vote: Vote) -> set[str]:

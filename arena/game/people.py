@@ -42,6 +42,7 @@ def user_badges(session: Session, user_id: int, rules: Rules) -> list[dict]:
     known = {rule.slug: rule for rule in rules.badges}
     return [
         {
+            "slug": row.badge,
             "name": known[row.badge].name,
             "tier": known[row.badge].tier,
             "icon": known[row.badge].icon,
@@ -66,7 +67,11 @@ def board_position(session: Session, user_id: int) -> int | None:
     if not mine:
         return None
     ahead = session.scalar(
-        select(func.count()).where(
+        select(func.count())
+        .select_from(PointTotal)
+        .join(User, User.id == PointTotal.user_id)
+        .where(
+            ~User.is_guest,
             PointTotal.board == "contributors",
             PointTotal.scope == OVERALL,
             PointTotal.points > mine,
@@ -132,6 +137,7 @@ def next_badges(session: Session, rules: Rules, user_id: int, now: datetime, lim
         share = min(current / target, 1.0) if target else 0.0
         within_reach.append(
             {
+                "slug": rule.slug,
                 "name": rule.name,
                 "icon": rule.icon,
                 "tier": rule.tier,
@@ -191,7 +197,9 @@ def _all_time_totals(session, board, community_slug) -> list[tuple[int, int]]:
     return (
         session.execute(
             select(PointTotal.user_id, PointTotal.points)
+            .join(User, User.id == PointTotal.user_id)
             .where(
+                ~User.is_guest,  # guests (voting/guests.py) are on no board
                 PointTotal.board == board,
                 PointTotal.scope == (community_slug or OVERALL),
                 PointTotal.points > 0,
@@ -207,7 +215,8 @@ def _all_time_totals(session, board, community_slug) -> list[tuple[int, int]]:
 def _weekly_totals(session, board, community_slug, now) -> list[tuple[int, int]]:
     query = (
         select(PointEvent.user_id, func.sum(PointEvent.amount).label("total"))
-        .where(PointEvent.board == board, PointEvent.created_at >= week_start(now))
+        .join(User, User.id == PointEvent.user_id)
+        .where(~User.is_guest, PointEvent.board == board, PointEvent.created_at >= week_start(now))
         .group_by(PointEvent.user_id)
         .having(func.sum(PointEvent.amount) > 0)
         .order_by(func.sum(PointEvent.amount).desc(), PointEvent.user_id)

@@ -59,6 +59,7 @@ class Rules:
     consensus_majority: float
     discovery_window_days: int
     popular_pair_votes: int = 25  # votes on one mined pair that earn its contributor pair_popular
+    discovery_first_votes: int = 1  # a model's first votes that may be discoveries
 
     def badge(self, slug: str) -> BadgeRule:
         return next(rule for rule in self.badges if rule.slug == slug)
@@ -112,6 +113,7 @@ def load_rules(directory: str | Path = DEFAULT_RULES_DIR) -> Rules:
         consensus_majority=points["consensus"]["majority"],
         discovery_window_days=points["discovery_window_days"],
         popular_pair_votes=points.get("popular_pair_votes", 25),
+        discovery_first_votes=points.get("discovery_first_votes", 1),
     )
 
 

@@ -12,6 +12,7 @@ from arena.core.clock import as_utc
 from arena.core.communities import find_community
 from arena.core.errors import Conflict, InvalidInput, NotFound
 from arena.core.events import Event
+from arena.core.i18n import N_
 from arena.game import awards, points
 from arena.game.rules import Rules, default_rules
 from arena.models import OVERALL, Prompt, Vote, utcnow
@@ -86,7 +87,7 @@ def share_prompt(
 def _shared(session: Session, prompt_id: int) -> PromptShare:
     shared = session.get(PromptShare, prompt_id)
     if shared is None:
-        raise NotFound("There is no such prompt in the library.")
+        raise NotFound(N_("There is no such prompt in the library."))
     return shared
 
 
@@ -242,7 +243,7 @@ def prompt_detail(session: Session, prompt_id: int) -> dict:
     """{"prompt": <library row>, "comments": [...]}, oldest comment first, by public names."""
     found = _summaries(session, "new", PromptShare.id == prompt_id)
     if not found:
-        raise NotFound("There is no such prompt in the library.")
+        raise NotFound(N_("There is no such prompt in the library."))
     rows = session.scalars(
         select(PromptComment)
         .options(joinedload(PromptComment.author))

@@ -66,6 +66,9 @@ class Prompt(Base):
     library_prompt_id: Mapped[int | None] = mapped_column(
         ForeignKey("prompt_shares.id"), index=True
     )
+    # ISO 639-1 code detected from the text when stored (arena/core/language.py); None when
+    # too little prose to call, or stored before languages (`arena detect-languages`).
+    language: Mapped[str | None] = mapped_column(String(16), index=True)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
     community: Mapped[Community] = relationship()
@@ -133,6 +136,8 @@ class Vote(Base):
         CheckConstraint("model_a_id <> model_b_id", name="distinct_models"),
         # A vote's badges count its voter's votes by choice: from the index alone.
         Index("ix_votes_voter_id_choice", "voter_id", "choice"),
+        # The participation page counts a community's votes per week.
+        Index("ix_votes_community_id_created_at", "community_id", "created_at"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

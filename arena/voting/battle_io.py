@@ -2,7 +2,8 @@
 
 A record: `model_a`, `model_b`, `winner` (model_a, model_b, tie, tie (bothbad)), and optionally
 `question_id`, `judge`, `tstamp`, `anony`, `language`, `turn`, `conversation_a/b`. Files are
-a JSON array or JSON Lines, read with ijson one record at a time.
+a JSON array or JSON Lines, read with ijson one record at a time. `language` holds FastChat's
+language names ("English", "Chinese"); votes store the ISO 639-1 code ("unknown" is none).
 
 Resuming: record n of source S is stored with external id "S:n" and inserted with ON CONFLICT
 DO NOTHING, in batches that each commit. An interrupted import is resumed by running the same
@@ -23,6 +24,7 @@ from sqlalchemy.orm import Session
 
 from arena.core.clock import as_utc
 from arena.core.json_stream import BadRecord, records  # noqa: F401 - records: part of this API
+from arena.core.language import code_for_name, name_for_code
 from arena.core.sql import insert_ignoring_conflicts
 from arena.models import Community, LanguageModel, Vote
 from arena.voting import rating_settings, ratings, tallies
@@ -43,6 +45,7 @@ class Battle:
     choice: str
     judge: str | None
     at: datetime | None
+    language: str | None = None
 
 
 @dataclass
@@ -71,7 +74,9 @@ def parse_battle(number: int, value) -> Battle:
     winner = value.get("winner")
     if winner not in WINNERS:
         raise BadRecord(f"winner must be one of {', '.join(map(repr, WINNERS))}")
-    return Battle(number, model_a, model_b, WINNERS[winner], _judge(value), _time(value))
+    return Battle(
+        number, model_a, model_b, WINNERS[winner], _judge(value), _time(value), _language(value)
+    )
 
 
 def import_batch(
@@ -92,6 +97,7 @@ def import_batch(
             "model_b_id": models[b.model_b],
             "choice": b.choice,
             "created_at": b.at or datetime.now(UTC),
+            "language": b.language,
         }
         for b in battles
     ]
@@ -131,6 +137,7 @@ def export_battles(session: Session, query) -> Iterator[str]:
                 "tstamp": as_utc(vote.created_at).timestamp() if vote.created_at else None,
                 "anony": True,
                 "source": vote.origin,
+                "language": name_for_code(vote.language),
             }
         )
 
@@ -182,6 +189,14 @@ def _judge(value: dict) -> str | None:
     if not isinstance(judge, str) or len(judge) > MAX_JUDGE or not judge.isprintable():
         raise BadRecord(f"judge must be printable text of at most {MAX_JUDGE} characters")
     return judge
+
+
+def _language(value: dict) -> str | None:
+    """The code of FastChat's language name; None for "unknown" or a language not listed."""
+    name = value.get("language")
+    if name is not None and not isinstance(name, str):
+        raise BadRecord('language must be a language name such as "English"')
+    return code_for_name(name)
 
 
 def _time(value: dict) -> datetime | None:

@@ -14,16 +14,7 @@ from arena.core.errors import Conflict, InvalidInput, NotFound, NothingToServe
 from arena.core.events import Event, LeaderboardChanged
 from arena.game import awards
 from arena.game.rules import Rules, default_rules
-from arena.models import (
-    CHOICES,
-    Battle,
-    Community,
-    LanguageModel,
-    Prompt,
-    Response,
-    Vote,
-    utcnow,
-)
+from arena.models import CHOICES, Battle, Community, LanguageModel, Prompt, Response, Vote, utcnow
 from arena.models.chats import SharedChat
 from arena.voting import checks, pairing, rating_settings, ratings, tallies, trust
 
@@ -60,6 +51,7 @@ _BALLOT = (
         _battles.c.expected,
         _communities.c.slug.label("community_slug"),
         _prompts.c.origin,
+        _prompts.c.language,
         _chats.c.status.label("chat_status"),
         _chats.c.review_status.label("chat_review"),
         _model_a.c.id.label("model_a_id"),
@@ -124,8 +116,9 @@ def current_or_new_battle(
     *,
     expiry: timedelta = DEFAULT_BATTLE_EXPIRY,
     now: datetime | None = None,
+    language: str | None = None,
 ) -> Battle:
-    """The voter's open battle in this community, or a new one: reloading the page must not
+    """The voter's open battle here (in `language`, if given), or a new one: reloads must not
     pile up battles or bump exposure. Open battles older than `expiry` become skipped first."""
     now = now or utcnow()
     expire_open_battles(session, voter_id, now - expiry, now)
@@ -138,11 +131,12 @@ def current_or_new_battle(
             Battle.community_id == community.id,
             Battle.status == "open",
             Prompt.origin != "custom",
+            Prompt.language == language if language else True,
         )
         .order_by(Battle.id.desc())
         .limit(1)
     )
-    return waiting or serve_battle(session, voter_id, community.slug)
+    return waiting or serve_battle(session, voter_id, community.slug, language=language)
 
 
 def expire_open_battles(session: Session, voter_id: int | None, cutoff: datetime, now) -> int:
@@ -165,15 +159,18 @@ def serve_battle(
     voter_id: int,
     community_slug: str | None = None,
     policy: trust.Policy | None = None,
+    language: str | None = None,
 ) -> Battle:
-    """Create a battle for this voter; the left/right order is a coin flip the voter can't see.
-    Now and then (more often on probation) it is a known-answer check (voting/checks.py)."""
+    """Create a battle for this voter (on a prompt in `language`, if given); the left/right
+    order is a coin flip the voter can't see. Now and then (more often on probation) it is a
+    known-answer check (voting/checks.py), in any language."""
     policy = policy or trust.default_policy()
     community = session.execute(
         _COMMUNITY, {"slug": community_slug or DEFAULT_COMMUNITY}
     ).first() or find_community(session, community_slug)  # raises NotFound
     check = _maybe_check(session, community.id, voter_id, policy)
-    pair = check_pair(check) if check else pairing.choose_pair(session, community.id, voter_id)
+    chosen = check_pair(check) if check else None
+    pair = chosen or pairing.choose_pair(session, community.id, voter_id, language=language)
     if pair is None:
         raise NothingToServe(
             f"No pair left for you in the {community.name} community: you have judged them "
@@ -317,6 +314,7 @@ def _record_vote(session, voter_id, token, choice, at, rules, policy) -> VoteOut
         "exposure": exposure,
         "attribution": attribution,
         "voter_trust": standing,
+        "language": ballot.language,
     }
     vote_id = session.execute(_INSERT_VOTE, facts).inserted_primary_key[0]
     # The vote as the awards read it (its row is written; this object stays out of the session).

@@ -21,7 +21,7 @@ from threadpoolctl import threadpool_limits
 from arena.core.communities import find_community
 from arena.core.errors import InvalidInput, NotFound
 from arena.models import IntegrityClock, LanguageModel, PairTally, Vote, VoterWeight
-from arena.voting import bradley_terry, share_cap, style, tallies, trust, voter_weights
+from arena.voting import bradley_terry, share_cap, style, tallies, trust, voter_cap, voter_weights
 from arena.voting.bradley_terry import Board, PairCounts
 from arena.voting.selection import (
     GRADUATED,
@@ -40,20 +40,23 @@ REFRESH_SECONDS = 5.0  # at most one refit of a board per this many seconds
 def pair_counts(session: Session, key: BoardKey, until: datetime | None = None) -> PairCounts:
     """Wins, losses and ties per model pair (both kinds of tie together), up to `until`.
 
-    The whole log is read from the pair tallies kept with every vote; a cut-off in time has to
-    count the votes themselves."""
-    if until is None:
+    The whole log is read from the pair tallies kept with every vote; a cut-off in time or a
+    language (tallies are not kept per language) has to count the votes themselves."""
+    if until is None and key.language is None:
         rows = session.execute(_tallied(session, key)).all()
         if key.trust == "counted":
             rows = tallies.more(rows, _graduated_probation(session, key))
     else:
         rows = _counted_from_votes(session, key, until)
+    share, min_votes = 1.0, 0
     if key.trust == "counted":  # the published board: flagged voters and the share cap
         policy = trust.default_policy()
         rows = voter_weights.discounted_rows(session, key, rows)
-        rows = share_cap.capped_rows(
-            session, key, rows, policy.share_cap, policy.share_cap_min_votes
-        )
+        share, min_votes = policy.share_cap, policy.share_cap_min_votes
+    if key.voter_cap:
+        rows = voter_cap.capped_rows(session, key, rows, share, min_votes)
+    else:
+        rows = share_cap.capped_rows(session, key, rows, share, min_votes)
     ids = sorted({model for row in rows for model in row[:2]})
     names = dict(session.execute(select(LanguageModel.id, LanguageModel.name)).tuples().all())
     position = {model: index for index, model in enumerate(ids)}
@@ -104,14 +107,16 @@ def _tallied(session: Session, key: BoardKey):
     return query.order_by(PairTally.model_low_id, PairTally.model_high_id)
 
 
-def _counted_from_votes(session: Session, key: BoardKey, until: datetime) -> list[tuple]:
+def _counted_from_votes(session: Session, key: BoardKey, until: datetime | None) -> list[tuple]:
     query = vote_filter(
         select(Vote.model_a_id, Vote.model_b_id, Vote.choice, func.count()).group_by(
             Vote.model_a_id, Vote.model_b_id, Vote.choice
         ),
         session,
         key,
-    ).where(Vote.created_at <= until)
+    )
+    if until is not None:
+        query = query.where(Vote.created_at <= until)
     tallies: dict[tuple[int, int], list[int]] = {}
     for model_a, model_b, choice, count in session.execute(query):
         low, high = sorted((model_a, model_b))

@@ -7,8 +7,9 @@ import json
 import os
 import random
 import secrets
-from dataclasses import dataclass
-from functools import cache
+from collections import Counter
+from dataclasses import dataclass, field
+from functools import cache, cached_property
 from pathlib import Path
 from weakref import WeakKeyDictionary
 
@@ -78,9 +79,12 @@ _STATE = (
     .outerjoin(_ratings, and_(_ratings.c.model_id == _models.c.id, _ratings.c.scope == _SLUG))
     .where(_models.c.is_active.is_(True))
 )
-# Who answered which active prompt of the community, and who shared the chat it came from.
+# Who answered which active prompt of the community, who shared the chat it came from, and the
+# prompt's language.
 _CATALOGUE = (
-    select(_responses.c.model_id, _responses.c.prompt_id, _chats.c.contributor_id)
+    select(
+        _responses.c.model_id, _responses.c.prompt_id, _chats.c.contributor_id, _prompts.c.language
+    )
     .join(_prompts, _prompts.c.id == _responses.c.prompt_id)
     .outerjoin(_chats, _chats.c.id == _prompts.c.shared_chat_id)
     .where(_prompts.c.community_id == bindparam("community_id"), _prompts.c.is_active.is_(True))
@@ -112,16 +116,43 @@ _EXPOSE = insert_on_conflict(
 @dataclass(frozen=True)
 class _Catalogue:
     """Which active prompts of a community each model answered, with the contributor of the
-    chat a prompt was mined from (None for others), as of the marks."""
+    chat a prompt was mined from (None for others), and each prompt's language, as of the
+    marks."""
 
     marks: tuple
     prompts_of: dict[int, list[tuple[int, int | None]]]
+    language_of: dict[int, str | None] = field(default_factory=dict)
+    _in_language: dict = field(default_factory=dict, compare=False)
+
+    def in_language(self, language: str | None) -> "_Catalogue":
+        """The same catalogue with only the prompts in that language (all for None)."""
+        if language is None:
+            return self
+        if language not in self._in_language:
+            prompts_of = {
+                model: kept
+                for model, prompts in self.prompts_of.items()
+                if (kept := [p for p in prompts if self.language_of.get(p[0]) == language])
+            }
+            self._in_language[language] = _Catalogue(self.marks, prompts_of, self.language_of)
+        return self._in_language[language]
+
+    @cached_property
+    def languages(self) -> Counter:
+        """Prompts per language that at least two models answered (what pairing can serve)."""
+        answered = Counter(p for prompts in self.prompts_of.values() for p, _ in prompts)
+        return Counter(
+            self.language_of[p] for p, n in answered.items() if n >= 2 and self.language_of.get(p)
+        )
 
 
 # The catalogue is most of the reading of a pairing decision (every answer of the community),
 # so each process keeps it per database and community while the marks read at every serve
-# stay the same: the newest answer id (new answers come with new prompts) and the number of
-# active prompts of the community (withdrawals, custom prompts joining the queue). What decides
+# stay the same: the newest answer id (new answers come with new prompts, which come with their
+# language) and the number of active prompts of the community (withdrawals, custom prompts
+# joining the queue). Languages filled in later by `arena detect-languages` reach a running
+# process's catalogue at its next change (no mark counts them: that count would read every
+# prompt row of the community at every serve, where the two marks read an index). What decides
 # is read fresh at every serve: which models are active and which prompts are, so a catalogue
 # that missed a change can only make pairing look at a prompt in vain, or overlook a new one
 # until the next change of a mark; it never serves an inactive model or prompt.
@@ -133,10 +164,12 @@ def _catalogue(session: Session, community_id: int, marks: tuple) -> _Catalogue:
     catalogue = known.get(community_id)
     if catalogue is None or catalogue.marks != marks:
         prompts_of: dict[int, list[tuple[int, int | None]]] = {}
+        language_of: dict[int, str | None] = {}
         rows = session.execute(_CATALOGUE, {"community_id": community_id})
-        for model_id, prompt_id, contributor_id in rows:
+        for model_id, prompt_id, contributor_id, language in rows:
             prompts_of.setdefault(model_id, []).append((prompt_id, contributor_id))
-        catalogue = known[community_id] = _Catalogue(marks, prompts_of)
+            language_of[prompt_id] = language
+        catalogue = known[community_id] = _Catalogue(marks, prompts_of, language_of)
     return catalogue
 
 
@@ -152,10 +185,10 @@ class _Live:
     catalogue: _Catalogue
 
 
-def _state(session: Session, community_id: int) -> _Live:
+def _state(session: Session, community_id: int, language: str | None = None) -> _Live:
     rows = session.execute(_STATE, {"community_id": community_id}).all()
     marks = (rows[0].newest_answer, rows[0].active_prompts) if rows else (None, None)
-    catalogue = _catalogue(session, community_id, marks)
+    catalogue = _catalogue(session, community_id, marks).in_language(language)
     rows = [row for row in rows if row.id in catalogue.prompts_of]
     states = {row.id: _model_state(row) for row in rows}
     exposure = {model_id: state.battles for model_id, state in states.items()}
@@ -193,6 +226,11 @@ def _pairing_file(path: str) -> dict:
     return json.loads(file.read_text()) if file.exists() else {}
 
 
+def servable_languages(session: Session, community_id: int) -> Counter:
+    """{language: prompts} of the community's active prompts that two active models answered."""
+    return _state(session, community_id).catalogue.languages
+
+
 def community_model_ids(session: Session, community_id: int) -> list[int]:
     """Active models with at least one answer in the community."""
     return list(_state(session, community_id).exposure)
@@ -223,14 +261,19 @@ class _Pool:
 
 
 def choose_pair(
-    session: Session, community_id: int, voter_id: int, rng: random.Random | None = None
+    session: Session,
+    community_id: int,
+    voter_id: int,
+    rng: random.Random | None = None,
+    language: str | None = None,
 ) -> Pair | None:
     """Draw two models with the matchmaking rule and serve them on a prompt the voter was not
     served that pair on (up to MAX_DRAWS draws of different pairs). Failing that, the
     least-served model and its least-served opponent on such a prompt; then one they were
     served but never judged. None when the voter has judged every pair (or the community has
-    fewer than two models). `rng` (tests) makes the draws reproducible."""
-    live = _state(session, community_id)
+    fewer than two models). With `language`, only prompts in that language count, and only
+    models that answered one. `rng` (tests) makes the draws reproducible."""
+    live = _state(session, community_id, language)
     if len(live.exposure) < 2:
         return None
     # Nobody can predict a pair: one seed from the OS per serve (not a system call for each of

@@ -44,6 +44,7 @@ class BadgeStep:
     current: float
     target: float
     earned: bool
+    slug: str = ""  # names its icon, static/icons/badges.svg#badge-<slug>
 
 
 @dataclass
@@ -227,7 +228,9 @@ def badge_steps(
         earned_now = rule.slug in held and _same_time(held[rule.slug], vote.created_at)
         if rule.slug in held and not earned_now:
             continue  # held from before: this vote moved nothing
-        steps.append(BadgeStep(rule.name, rule.icon, rule.tier, current, target, earned_now))
+        steps.append(
+            BadgeStep(rule.name, rule.icon, rule.tier, current, target, earned_now, rule.slug)
+        )
     steps.sort(key=lambda step: (not step.earned, -(step.current / step.target)))
     return steps[:MAX_BADGE_STEPS]
 

@@ -7,6 +7,7 @@ from pathlib import Path
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from arena.core.language import detect_language
 from arena.models import Community, LanguageModel, Prompt, Response, Vote
 from arena.voting.ratings import rebuild_ratings
 
@@ -100,6 +101,9 @@ def _seed_prompts(session, seeds_dir, communities, models, report) -> dict[str, 
         origin = "seed:" + path.stem
         for row in _read_jsonl(path):
             if row["external_id"] in existing:
+                stored = existing[row["external_id"]]
+                if stored.language is None:  # seeded before prompts had a language
+                    stored.language = detect_language(stored.text)
                 continue
             prompt = Prompt(
                 external_id=row["external_id"],
@@ -108,6 +112,7 @@ def _seed_prompts(session, seeds_dir, communities, models, report) -> dict[str, 
                 category=row.get("category", ""),
                 text=row["text"],
                 context=row.get("context", []),
+                language=detect_language(row["text"]),
             )
             session.add(prompt)
             session.add_all(
@@ -139,6 +144,7 @@ def _seed_votes(session, seeds_dir, prompts, models, report) -> None:
                     model_a_id=models[row["a"]].id,
                     model_b_id=models[row["b"]].id,
                     choice=row["choice"],
+                    language=prompt.language,
                 )
             )
             report.votes += 1

@@ -1,4 +1,5 @@
-"""Which votes a board counts: a community, a source (live, imported or all), the fit's settings."""
+"""Which votes a board counts: a community, a source (live, imported or all), a language, the
+fit's settings."""
 
 from dataclasses import dataclass
 
@@ -36,6 +37,8 @@ class BoardKey:
     trust: str = "counted"
     exposure: str = "all"
     attribution: str = "all"
+    language: str | None = None  # an ISO 639-1 code: only votes on prompts in that language
+    voter_cap: bool = False  # each voter weighs at most K votes (voting/voter_cap.py)
 
 
 def vote_filter(query, session: Session, key: BoardKey):
@@ -62,6 +65,8 @@ def vote_filter(query, session: Session, key: BoardKey):
         query = query.where(Vote.exposure == key.exposure)
     if key.attribution != "all":
         query = query.where(Vote.attribution == key.attribution)
+    if key.language:
+        query = query.where(Vote.language == key.language)
     return query
 
 

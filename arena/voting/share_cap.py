@@ -46,6 +46,20 @@ def excess(
     min_model_votes: int,
 ) -> dict[tuple[int, int], np.ndarray]:
     """What to take off each pair (lower model id first): [low wins, high wins, ties]."""
+    factors = share_factors(cells, model_totals, share, min_model_votes)
+    removed: dict[tuple[int, int], np.ndarray] = {}
+    for voter, model_a, model_b, choice, count in cells:
+        weight = cell_weight(factors, voter, model_a, model_b)
+        if weight >= 1.0:
+            continue
+        low, high, cell = tallies.cell_of(model_a, model_b, choice)
+        removed.setdefault((low, high), np.zeros(3))[cell] += (1.0 - weight) * count
+    return removed
+
+
+def share_factors(cells, model_totals: dict[int, float], share: float, min_model_votes: int):
+    """{(voter, model): the share of that voter's votes on the model left by the cap} for the
+    voters past the cap."""
     per_voter_model: dict[tuple[int, int], int] = defaultdict(int)
     for voter, model_a, model_b, _, count in cells:
         per_voter_model[voter, model_a] += count
@@ -55,22 +69,25 @@ def excess(
         total = model_totals.get(model, 0)
         if total >= min_model_votes and count > share * total:
             factor[voter, model] = share * total / count
-    removed: dict[tuple[int, int], np.ndarray] = {}
-    for voter, model_a, model_b, choice, count in cells:
-        weight = min(factor.get((voter, model_a), 1.0), factor.get((voter, model_b), 1.0))
-        if weight >= 1.0:
-            continue
-        low, high, cell = tallies.cell_of(model_a, model_b, choice)
-        removed.setdefault((low, high), np.zeros(3))[cell] += (1.0 - weight) * count
-    return removed
+    return factor
+
+
+def cell_weight(factors: dict, voter: int, model_a: int, model_b: int) -> float:
+    return min(factors.get((voter, model_a), 1.0), factors.get((voter, model_b), 1.0))
+
+
+def model_totals(rows: list[tuple]) -> dict[int, float]:
+    totals: dict[int, float] = defaultdict(float)
+    for low, high, *cells in rows:
+        totals[low] += sum(cells)
+        totals[high] += sum(cells)
+    return totals
 
 
 def capped_rows(session: Session, key: BoardKey, rows: list[tuple], share: float, min_votes: int):
     """The tally rows (low, high, low wins, high wins, ties) with every account held to the cap."""
     if share >= 1.0:
         return rows
-    totals: dict[int, float] = defaultdict(float)
-    for low, high, *cells in rows:
-        totals[low] += sum(cells)
-        totals[high] += sum(cells)
-    return tallies.less(rows, excess(voter_cells(session, key), totals, share, min_votes))
+    return tallies.less(
+        rows, excess(voter_cells(session, key), model_totals(rows), share, min_votes)
+    )

@@ -2,9 +2,9 @@
 
 Rules are data (seeds/integrity.json, or the file ARENA_INTEGRITY_FILE names). A voter's
 standing is a pure function of three counts kept beside the votes (votes cast, checks passed,
-checks failed), so replaying the vote log reproduces every decision; each vote records the
-standing its voter had when it was cast, and published boards and ratings count only votes
-cast while `counted`.
+checks failed) and of whether the voter is a guest, so replaying the vote log reproduces every
+decision; each vote records the standing its voter had when it was cast, and published boards
+and ratings count only votes cast while `counted`. A guest (voting/guests.py) is never counted.
 """
 
 import json
@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session
 from arena.config import PROJECT_ROOT
 from arena.core.db import insert_on_conflict
 from arena.core.errors import TooManyVotes
-from arena.models import Battle, Vote, VoterStanding
+from arena.models import Battle, User, Vote, VoterStanding
 
 COUNTED, PROBATION, EXCLUDED = "counted", "probation", "excluded"
 TRUSTS = (COUNTED, PROBATION, EXCLUDED)
@@ -94,13 +94,13 @@ def provenance(prompt_origin: str | None) -> tuple[str, str]:
     return "public", "benchmark"
 
 
-def state_of(votes: int, passed: int, failed: int, policy: Policy) -> str:
+def state_of(votes: int, passed: int, failed: int, policy: Policy, guest: bool = False) -> str:
     """A standing from its counts: excluded after failing too many checks, counted once past
-    probation, on probation until then."""
+    probation (never while a guest), on probation until then."""
     checks = passed + failed
     if checks >= policy.min_checks and failed > policy.max_failed_share * checks:
         return EXCLUDED
-    if votes >= policy.probation_votes and passed >= policy.probation_checks:
+    if votes >= policy.probation_votes and passed >= policy.probation_checks and not guest:
         return COUNTED
     return PROBATION
 
@@ -122,6 +122,7 @@ _SET_STATE = (
     .where(_standings.c.user_id == bindparam("standing_of"))
     .values(state=bindparam("new_state"))
 )
+_IS_GUEST = select(User.is_guest).where(User.id == bindparam("user_id"))
 
 
 def standing(session: Session, user_id: int, policy: Policy) -> str:
@@ -149,6 +150,12 @@ def count_vote(
     ).one()
     before = first_state if row.votes == 1 else row.state
     after = state_of(row.votes, row.checks_passed, row.checks_failed, policy)
+    # A stored `counted` from an earlier vote proves a member, so only a voter's first vote
+    # and the step into `counted` ask whether the voter is a guest.
+    asks = COUNTED in (before, after) and (row.votes == 1 or row.state != COUNTED)
+    if asks and session.scalar(_IS_GUEST, {"user_id": user_id}):
+        before = PROBATION if before == COUNTED else before
+        after = state_of(row.votes, row.checks_passed, row.checks_failed, policy, guest=True)
     if after != row.state:
         session.execute(_SET_STATE, {"standing_of": user_id, "new_state": after})
     return before, after
@@ -198,11 +205,12 @@ def rebuild_standings(session: Session, policy: Policy) -> int:
         .order_by(Vote.id)
         .execution_options(yield_per=50_000)
     )
+    guests = set(session.scalars(select(User.id).where(User.is_guest)))
     counts: dict[int, list[int]] = {}
     changed: dict[str, list[int]] = {}
     for vote_id, voter_id, choice, recorded, expected in rows:
         tally = counts.setdefault(voter_id, [0, 0, 0])
-        state = state_of(*tally, policy)
+        state = state_of(*tally, policy, guest=voter_id in guests)
         if state != recorded:
             changed.setdefault(state, []).append(vote_id)
         tally[0] += 1
@@ -220,13 +228,26 @@ def rebuild_standings(session: Session, policy: Policy) -> int:
             "votes": votes,
             "checks_passed": passed,
             "checks_failed": failed,
-            "state": state_of(votes, passed, failed, policy),
+            "state": state_of(votes, passed, failed, policy, guest=voter_id in guests),
         }
         for voter_id, (votes, passed, failed) in sorted(counts.items())
     ]
     if standings:
         session.execute(insert(VoterStanding), standings)
     return sum(len(ids) for ids in changed.values())
+
+
+def settle_standing(session: Session, user_id: int, policy: Policy) -> str | None:
+    """Derive a voter's stored standing again from its counts (a guest who just signed up);
+    None for a voter who never voted."""
+    counts = _standings.c.votes, _standings.c.checks_passed, _standings.c.checks_failed
+    row = session.execute(select(*counts).where(_standings.c.user_id == user_id)).first()
+    if row is None:
+        return None
+    guest = bool(session.scalar(_IS_GUEST, {"user_id": user_id}))
+    state = state_of(*row, policy, guest=guest)
+    session.execute(_SET_STATE, {"standing_of": user_id, "new_state": state})
+    return state
 
 
 def probation_left(session: Session, user_id: int, policy: Policy) -> dict | None:

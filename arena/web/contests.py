@@ -1,5 +1,7 @@
 """Starting and running a custom battle, shared by the pages (Socket.IO) and the API (SSE)."""
 
+from flask_babel import gettext
+
 from arena.core.db import unit_of_work
 from arena.core.errors import InvalidInput
 from arena.core.sql import MAX_ID
@@ -59,6 +61,10 @@ def live_pairing() -> dict[str, dict]:
         counts = {}
     live = {slug: counts.get(slug, 0) for slug in slugs}
     return {
-        slug: {"count": count, "note": custom_pairs.blindness_note(count)}
+        slug: {"count": count, "note": _note(custom_pairs.blindness_note(count))}
         for slug, count in live.items()
     }
+
+
+def _note(note: str | None) -> str | None:
+    return gettext(note) if note else None

@@ -2,11 +2,13 @@
 templates and scripts translate and format with."""
 
 from datetime import date, datetime
+from urllib.parse import quote
 
 from babel.numbers import format_decimal as babel_decimal
 from flask import Flask, request
 from flask_babel import Babel, format_date, format_datetime, get_locale, gettext
 from flask_login import current_user
+from markupsafe import Markup
 
 from arena.core.errors import ArenaError
 from arena.core.i18n import N_
@@ -64,7 +66,18 @@ def select_locale() -> str:
     cookie = request.cookies.get(LOCALE_COOKIE)
     if cookie in SUPPORTED_LOCALES:
         return cookie
-    return request.accept_languages.best_match(SUPPORTED_LOCALES) or DEFAULT_LOCALE
+    return browser_locale() or DEFAULT_LOCALE
+
+
+def browser_locale() -> str | None:
+    """The first of the browser's languages, by preference, whose primary tag is offered.
+
+    (Werkzeug's best_match prefers any exact tag, so "en-US,zh;q=0.5" would get zh.)"""
+    for tag, quality in request.accept_languages:
+        primary = tag.replace("_", "-").split("-")[0].lower()
+        if quality > 0 and primary in SUPPORTED_LOCALES:
+            return primary
+    return None
 
 
 def localized(error: ArenaError) -> str:
@@ -88,17 +101,28 @@ def number(value, digits: int | None = None) -> str:
     return babel_decimal(value, format=pattern, locale=get_locale())
 
 
-def day(value) -> str:
-    """A date (or datetime, or ISO text) as the locale writes a short date."""
+def day(value) -> Markup:
+    """A date (or datetime, or ISO text) as the locale writes it, in a <time> element."""
     if isinstance(value, str):
         value = date.fromisoformat(value[:10])
-    return format_date(value, "medium") if value else "–"
+    if not value:
+        return Markup("–")
+    machine = value.date() if isinstance(value, datetime) else value
+    return _time(machine.isoformat(), format_date(value, "medium"))
 
 
-def moment(value) -> str:
+def moment(value) -> Markup:
+    """A date and time as the locale writes it (UTC), in a <time> element."""
     if isinstance(value, str):
         value = datetime.fromisoformat(value)
-    return format_datetime(value, "medium") if value else "–"
+    if not value:
+        return Markup("–")
+    return _time(value.isoformat(), format_datetime(value, "medium"))
+
+
+def _time(machine: str, shown: str) -> Markup:
+    # Formatted by Babel's locale data, not the catalogue: a translator leaves it as it is.
+    return Markup('<time datetime="%s" translate="no">%s</time>') % (machine, shown)
 
 
 def flagged_sides(sides) -> str:
@@ -119,11 +143,23 @@ def speaker_name(speaker: str) -> str:
     return gettext(speaker) if speaker == "User" else speaker
 
 
+def _current_locale() -> dict:
+    return {"current_locale": str(get_locale() or DEFAULT_LOCALE)}
+
+
+def here() -> str:
+    """This page's path and query, for the language switch to come back to. The query is
+    re-quoted from its raw bytes: a hostile one need not be UTF-8 (request.full_path fails)."""
+    if not request.query_string:
+        return request.path
+    return f"{request.path}?{quote(request.query_string, safe='=&%+')}"
+
+
 def _template_helpers() -> dict:
-    locale = str(get_locale() or DEFAULT_LOCALE)
+    """Globals, so macros imported without context (audit_chat.html) have them too."""
     return {
-        "current_locale": locale,
         "language_names": LANGUAGE_NAMES,
+        "here": here,
         "js_catalogue": lambda: {text: gettext(text) for text in (*JS_STRINGS, *TIERS.values())},
         "tier_name": lambda tier: gettext(TIERS[tier]) if tier in TIERS else tier,
         "flagged_sides": flagged_sides,
@@ -139,7 +175,8 @@ def init_i18n(app: Flask) -> None:
         locale_selector=select_locale,
         default_translation_directories=str(app.root_path + "/translations"),
     )
-    app.context_processor(_template_helpers)
+    app.context_processor(_current_locale)
+    app.jinja_env.globals.update(_template_helpers())
     app.add_template_filter(explain)
     app.add_template_filter(number)
     app.add_template_filter(day)

@@ -4,6 +4,7 @@
 // shows; here both panels are repainted together, once per frame, so the page keeps that order
 // however the socket bunches its messages. Neither panel says "done" before the battle is ready.
 (function () {
+  const t = window.arenaText;
   const panels = document.getElementById("live-answers");
   const csrf = document.querySelector('meta[name="csrf-token"]').content;
   const early = {};  // events that arrive before the POST has answered with their token
@@ -40,7 +41,7 @@
     pending = { a: "", b: "" };
     ["a", "b"].forEach(function (side) {
       document.getElementById("live-" + side).textContent = "";
-      document.getElementById("state-" + side).textContent = "writing…";
+      document.getElementById("state-" + side).textContent = t("writing…");
     });
     panels.hidden = false;
     const area = document.getElementById("battle-area");
@@ -60,7 +61,7 @@
       window.location.assign(detail.url);
     } else if (name === "custom_failed") {
       paint();
-      ["a", "b"].forEach(function (side) { document.getElementById("state-" + side).textContent = "stopped"; });
+      ["a", "b"].forEach(function (side) { document.getElementById("state-" + side).textContent = t("stopped"); });
       showError(detail.message);
     }
   }
@@ -73,7 +74,7 @@
   function showError(message) {
     if (errorBox) errorBox.textContent = message;
     const live = document.getElementById("live-error");
-    if (live && !panels.hidden) live.textContent = message + " Reload the page to go on.";
+    if (live && !panels.hidden) live.textContent = t("%(message)s Reload the page to go on.", { message: message });
   }
 
   function submitter(formId, errorId) {
@@ -97,7 +98,7 @@
         reset();
         (early[token] || []).forEach(function (item) { handle(item[0], item[1]); });
         delete early[token];
-      }).catch(function () { button.disabled = false; showError("The server could not be reached. Try again."); });
+      }).catch(function () { button.disabled = false; showError(t("The server could not be reached. Try again.")); });
     });
   }
   submitter("ask-form", "ask-error");

@@ -26,15 +26,15 @@
       data: {
         labels: ranked.map(function (r) { return r.model; }),
         datasets: [
-          { type: "scatter", label: "Score", data: ranked.map(function (r, i) { return { x: r.score, y: i }; }),
+          { type: "scatter", label: window.arenaText("Score"), data: ranked.map(function (r, i) { return { x: r.score, y: i }; }),
             yAxisID: "y", backgroundColor: "#1f2937" },
-          { label: "95 % interval", data: ranked.map(function (r) { return [r.ci_lower, r.ci_upper]; }),
+          { label: window.arenaText("95 %% interval"), data: ranked.map(function (r) { return [r.ci_lower, r.ci_upper]; }),
             backgroundColor: "rgba(37, 99, 235, 0.35)", barPercentage: 0.5 },
         ],
       },
       options: {
         indexAxis: "y", maintainAspectRatio: false, animation: false,
-        scales: { x: { title: { display: true, text: "Score" } }, y: { type: "category" } },
+        scales: { x: { title: { display: true, text: window.arenaText("Score") } }, y: { type: "category" } },
         plugins: { legend: { display: false } },
       },
     });
@@ -49,7 +49,7 @@
         labels: data.history.moments,
         datasets: top.map(function (name) { return { label: name, data: data.history.scores[name] || [], spanGaps: true }; }),
       },
-      options: { maintainAspectRatio: false, animation: false, scales: { y: { title: { display: true, text: "Score" } } } },
+      options: { maintainAspectRatio: false, animation: false, scales: { y: { title: { display: true, text: window.arenaText("Score") } } } },
     });
   }
 
@@ -66,9 +66,10 @@
   // A vote changed this board: re-read it (the server answers with its cached fit at once).
   document.addEventListener("arena:leaderboard_changed", function () {
     const query = new URLSearchParams({ method: "bt" });
-    ["community", "style", "source", "trust", "exposure", "attribution"].forEach(function (name) {
+    ["community", "style", "source", "trust", "exposure", "attribution", "language"].forEach(function (name) {
       if (table.dataset[name]) query.set(name, table.dataset[name]);
     });
+    if (table.dataset.voterCap) query.set("voter_cap", table.dataset.voterCap);
     fetch("/api/v1/leaderboard?" + query.toString(), { headers: { Accept: "application/json" } })
       .then(function (r) { return r.json(); })
       .then(function (board) {

@@ -8,7 +8,7 @@
     type: "line",
     data: {
       labels: history.map(function (p) { return p.day; }),
-      datasets: [{ label: "Points", data: history.map(function (p) { return p.points; }),
+      datasets: [{ label: window.arenaText("Points"), data: history.map(function (p) { return p.points; }),
                    borderColor: "#3b5bdb", backgroundColor: "rgba(59, 91, 219, .12)", fill: true, tension: .25 }],
     },
     options: { plugins: { legend: { display: false } }, scales: { y: { beginAtZero: true } }, animation: false },

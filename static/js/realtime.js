@@ -6,6 +6,7 @@
   const transports = script.dataset.websocketOnly === "true" ? ["websocket"] : ["polling", "websocket"];
   const socket = io({ transports: transports, auth: { scope: script.dataset.scope || "overall" } });
   const status = document.getElementById("live-status");
+  const t = window.arenaText;
 
   function relay(name) {
     socket.on(name, function (payload) {
@@ -14,13 +15,37 @@
   }
   ["leaderboard_changed", "people_changed", "custom_chunk", "custom_ready", "custom_failed"].forEach(relay);
 
-  function toast(title, body, tier) {
+  // Screen readers hear that a board changed, at most once a minute: a busy board changes often.
+  const news = document.getElementById("board-news");
+  let lastNews = 0;
+  ["leaderboard_changed", "people_changed"].forEach(function (name) {
+    socket.on(name, function () {
+      if (!news || Date.now() - lastNews < 60000) return;
+      lastNews = Date.now();
+      news.textContent = news.dataset.text;
+      setTimeout(function () { news.textContent = ""; }, 10000);
+    });
+  });
+
+  // A badge's icon from static/icons/badges.svg: decorative, its name follows as text.
+  function badgeIcon(slug) {
+    const svg = document.createElementNS("http://www.w3.org/2000/svg", "svg");
+    [["class", "badge-icon"], ["aria-hidden", "true"], ["focusable", "false"], ["width", "20"], ["height", "20"]]
+      .forEach(function (pair) { svg.setAttribute(pair[0], pair[1]); });
+    const use = document.createElementNS("http://www.w3.org/2000/svg", "use");
+    use.setAttribute("href", script.dataset.badgeIcons + "#badge-" + slug);
+    svg.appendChild(use);
+    return svg;
+  }
+
+  function toast(title, body, tier, icon) {
     const box = document.getElementById("toasts");
     if (!box) return;
     const item = document.createElement("div");
     item.className = "toast " + (tier || "");
     const strong = document.createElement("strong");
-    strong.textContent = title;
+    if (icon) strong.append(icon, " ");
+    strong.append(title);
     const text = document.createElement("span");
     text.textContent = body;
     item.append(strong, text);
@@ -41,7 +66,7 @@
   function showLiveState() {
     const paused = disconnected || queueDown;
     if (notice) notice.hidden = !paused;
-    if (status) status.textContent = paused ? "Live updates paused." : "Live: updates as votes arrive.";
+    if (status) status.textContent = paused ? t("Live updates paused.") : t("Live: updates as votes arrive.");
   }
   function lostConnection() {
     // A moment's grace: a quick reconnect (or leaving the page) is not worth a notice.
@@ -55,7 +80,7 @@
   });
   socket.on("disconnect", function () {
     queueDown = false; // the next connection says again whether its server is cut off
-    if (status) status.textContent = "Reconnecting…";
+    if (status) status.textContent = t("Reconnecting…");
     lostConnection();
   });
   socket.on("connect_error", lostConnection);
@@ -65,7 +90,8 @@
     if (counter) counter.textContent = event.points;
   });
   socket.on("badge_awarded", function (badge) {
-    toast(badge.icon + " " + badge.name, " · " + badge.tier + " badge earned! " + badge.description, badge.tier);
+    const tier = t(badge.tier);
+    toast(badge.name, " · " + t("%(tier)s badge earned! %(description)s", { tier: tier, description: badge.description }), badge.tier, badgeIcon(badge.badge));
   });
   socket.on("activity", function (event) {
     const feed = document.getElementById("activity-feed");

@@ -11,8 +11,26 @@
     try { return localStorage.getItem(STORAGE_KEY) !== "off"; } catch (e) { return true; }
   }
 
+  function keysOf(key) {
+    return [key].concat(Object.keys(aliases).filter(function (alias) { return aliases[alias] === key; }));
+  }
+
+  // While shortcuts are on, each element they press names its keys (aria-keyshortcuts) and is
+  // described by the page's shortcut help; while off, neither, and the key hints are hidden.
   function showKeyHints(on) {
     document.querySelectorAll("[data-key] kbd").forEach(function (kbd) { kbd.hidden = !on; });
+    const help = document.getElementById("shortcut-help");
+    document.querySelectorAll("[data-key]").forEach(function (el) {
+      if (on) el.setAttribute("aria-keyshortcuts", keysOf(el.dataset.key).join(" "));
+      else el.removeAttribute("aria-keyshortcuts");
+      if (help && on) el.setAttribute("aria-describedby", help.id);
+      else if (help) el.removeAttribute("aria-describedby");
+    });
+  }
+
+  function announce(on) {
+    const status = document.getElementById("shortcuts-status");
+    if (status) status.textContent = on ? status.dataset.on : status.dataset.off;
   }
 
   // Enter on a focused link, button or field does what that element does, never a shortcut.
@@ -40,6 +58,7 @@
       chosen = toggle.checked;
       try { localStorage.setItem(STORAGE_KEY, chosen ? "on" : "off"); } catch (e) { /* kept for this page only */ }
       showKeyHints(toggle.checked);
+      announce(toggle.checked);
     });
   }
   showKeyHints(shortcutsOn());

@@ -24,6 +24,8 @@ def upgrade():
     op.create_index('ix_prompts_language', 'prompts', ['language'])
     op.add_column('votes', sa.Column('language', sa.String(length=16), nullable=True))
     op.create_index('ix_votes_language', 'votes', ['language'])
+    # The participation page counts a community's votes per week.
+    op.create_index('ix_votes_community_id_created_at', 'votes', ['community_id', 'created_at'])
     op.add_column('users', sa.Column('locale', sa.String(length=10), nullable=True))
     op.add_column('users', sa.Column('is_guest', sa.Boolean(), server_default='0', nullable=False))
 
@@ -31,6 +33,7 @@ def upgrade():
 def downgrade():
     op.drop_column('users', 'is_guest')
     op.drop_column('users', 'locale')
+    op.drop_index('ix_votes_community_id_created_at', table_name='votes')
     op.drop_index('ix_votes_language', table_name='votes')
     op.drop_column('votes', 'language')
     op.drop_index('ix_prompts_language', table_name='prompts')

@@ -6,7 +6,8 @@ A token carries scopes. What a route needs, checked when it asks for the user:
 - share: POST /chats, and POST /battles with your own "prompt" too, since a custom battle is
   published as a shared chat of yours;
 - a write not listed here needs every scope, so a new route is closed until it is classified.
-A browser session may do everything its user may.
+A browser session may do everything its user may; a guest's session is no one's here
+(guests try the arena in its pages: web/guests.py).
 """
 
 from flask import abort, g, request
@@ -42,7 +43,7 @@ def authenticate() -> None:
             expired_on = grant.expires_at.strftime("%Y-%m-%d")
             abort(401, f"The API token expired on {expired_on}; create a new one on your profile.")
         g.api_user, g.api_scopes = grant.user, grant.scopes
-    elif current_user.is_authenticated:
+    elif current_user.is_authenticated and not current_user.is_guest:  # a guest: a visitor
         if request.method not in SAFE_METHODS:
             csrf.protect()
         g.api_user = current_user

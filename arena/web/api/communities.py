@@ -1,13 +1,16 @@
-"""GET /communities, GET /communities/<slug> and GET /communities/<slug>/recommendations: the
-communities, their moderators and question results, and what their votes recommend."""
+"""GET /communities, GET /communities/<slug>, GET /communities/<slug>/recommendations and
+GET /communities/<slug>/participation: the communities, their moderators and question results,
+what their votes recommend, and who takes part."""
 
 from flask import current_app, jsonify
-from pydantic import Field
+from pydantic import BaseModel, Field
 
 from arena.auditing import agreement, recommendations
 from arena.auditing import communities as community_service
 from arena.core.communities import all_communities, find_community
 from arena.extensions import db
+from arena.models import utcnow
+from arena.voting import participation
 from arena.web.api.queries import Shape
 from arena.web.api.spec import Reply, api_route
 from arena.web.context import published
@@ -133,3 +136,85 @@ def community_recommendations(slug: str):
     board = published(community.slug)
     min_votes = current_app.config["BOARD_MIN_VOTES"]
     return jsonify(recommendations.recommend(db.session, community, board, min_votes))
+
+
+class ParticipationQuery(BaseModel):
+    weeks: int = Field(
+        participation.DEFAULT_WEEKS,
+        ge=1,
+        le=participation.MAX_WEEKS,
+        description="Whole ISO weeks (UTC) to cover, ending with the current one.",
+    )
+
+
+class WeekOfPeople(Shape):
+    week: str = Field(description="ISO week, e.g. 2026-W53")
+    start: str = Field(description="Its Monday, YYYY-MM-DD")
+    voters: int = Field(ge=0, description="People who voted here that week")
+    contributors: int = Field(ge=0, description="People who shared chats here (still published)")
+    auditors: int = Field(ge=0, description="People who recorded audits of its chats")
+
+
+class TopVoters(Shape):
+    voters: int = Field(
+        ge=0,
+        description="ceil(p % of the voters), at least one: the top 1 % of fewer than 100 "
+        "voters is the single most active voter",
+    )
+    share: float | None = Field(ge=0, le=1, description="Their share of the votes; null if none")
+
+
+class Concentration(Shape):
+    voters: int = Field(ge=0, description="People with at least one vote in the window")
+    votes: int = Field(ge=0)
+    top_1_percent: TopVoters
+    top_10_percent: TopVoters
+    gini: float | None = Field(
+        ge=0, le=1, description="Gini coefficient of votes per voter (0: all alike); null if none"
+    )
+
+
+class LanguageCount(Shape):
+    language: str = Field(description='The prompt\'s language; "unknown" when not detected')
+    prompts: int = Field(ge=0, description="Active prompts now")
+    votes: int = Field(ge=0, description="Votes in the window")
+
+
+class TopicCount(Shape):
+    topic: str = Field(description='The prompt\'s category; "unknown" when it has none')
+    prompts: int = Field(ge=0, description="Active prompts now")
+    votes: int = Field(ge=0, description="Votes in the window")
+
+
+class ModelVotes(Shape):
+    model: str
+    votes: int = Field(ge=1, description="Votes in the window it was one of the two models of")
+
+
+class Participation(Shape):
+    community: str
+    weeks: int = Field(ge=1, le=participation.MAX_WEEKS)
+    since: str = Field(description="The first Monday of the window, YYYY-MM-DD (UTC)")
+    by_week: list[WeekOfPeople] = Field(description="Oldest first, one row per week")
+    concentration: Concentration
+    languages: list[LanguageCount] = Field(description="Most voted first")
+    topics: list[TopicCount] = Field(description="Most voted first")
+    models: list[ModelVotes] = Field(description="Most voted first")
+
+
+@api_route(
+    "GET",
+    "/communities/<slug>/participation",
+    summary="Who takes part: people per week, how concentrated the votes are, languages, "
+    "topics and models (counts only, no names of people)",
+    tag="communities",
+    query=ParticipationQuery,
+    replies=(
+        Reply(200, "The community's participation over the window", Participation),
+        Reply(400, "weeks is not a whole number from 1 to 104"),
+        Reply(404, "Unknown community"),
+    ),
+)
+def community_participation(slug: str, query: ParticipationQuery):
+    community = find_community(db.session, slug)
+    return jsonify(participation.participation(db.session, community, utcnow(), query.weeks))

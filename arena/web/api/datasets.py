@@ -100,6 +100,10 @@ class Statement(Shape):
     excluded_votes: dict[str, Exclusion] = Field(description="Votes left out, by reason")
     voters: Voters
     languages: str
+    language_votes: dict[str, int] = Field(
+        description="Included votes per language of their prompt (ISO 639-1; 'unknown' when not "
+        "detected), most first"
+    )
     consensus: str
     pseudonyms: str
     known_gaps: list[str]

@@ -1,11 +1,13 @@
 """GET /leaderboard: the TrueSkill board (the default, for existing clients) or the published
-Bradley–Terry board with 95 % intervals (`?method=bt`)."""
+Bradley–Terry board with 95 % intervals (`?method=bt`, and always for a language board or a
+capped one: TrueSkill ratings are kept per community only)."""
 
 from typing import Literal
 
 from flask import current_app, jsonify
 from pydantic import Field, RootModel
 
+from arena.core.errors import InvalidInput
 from arena.extensions import db
 from arena.voting import boards
 from arena.voting.leaderboard import model_leaderboard
@@ -21,7 +23,23 @@ from arena.web.context import published
 
 
 class LeaderboardQuery(CommunityQuery):
-    method: Literal["trueskill", "bt"] = Field("trueskill", description="The rating method.")
+    method: Literal["trueskill", "bt"] | None = Field(
+        None,
+        description="The rating method. Absent: TrueSkill, or BT with `language` or `voter_cap` "
+        "(method=trueskill with either is a 400: TrueSkill ratings are kept per community only).",
+    )
+    language: str | None = Field(
+        None,
+        pattern=r"^[a-z]{2,3}$",
+        description="BT only: the board of the votes on prompts in this language (ISO 639-1, e.g. "
+        "'en', 'zh'), fitted on those votes alone; a language without votes gives an empty board.",
+    )
+    voter_cap: Literal["on", "off"] = Field(
+        "off",
+        description="BT only: 'on' counts each voter's votes on the board as at most K votes "
+        "together (20 unless the community sets its own), on top of the integrity weights and "
+        "the share cap.",
+    )
     anchor: str | None = Field(
         None, max_length=200, description="BT only: MODEL:SCORE pins that model's score."
     )
@@ -74,6 +92,8 @@ class BradleyTerryRow(Shape):
 class BradleyTerryBoard(Shape):
     method: Literal["bt"]
     models: list[BradleyTerryRow]
+    language: str | None = Field(None, description="The language asked for (absent: all)")
+    voter_cap: bool = Field(False, description="Present (true) when each voter's weight was capped")
 
 
 class Leaderboard(RootModel[TrueSkillBoard | BradleyTerryBoard]):
@@ -88,15 +108,20 @@ class Leaderboard(RootModel[TrueSkillBoard | BradleyTerryBoard]):
     query=LeaderboardQuery,
     replies=(
         Reply(200, "The leaderboard", Leaderboard),
-        Reply(400, "Invalid parameters (e.g. a malformed anchor)"),
+        Reply(
+            400,
+            "Invalid parameters (e.g. a malformed anchor or language, or TrueSkill asked "
+            "with a language or the voter cap)",
+        ),
         Reply(404, "Unknown community, or an anchor naming a model not on the board"),
     ),
 )
 def leaderboard(query: LeaderboardQuery):
     slug = community_slug(query.community)
-    if query.method == "trueskill":
+    if method_of(query) == "trueskill":
         return jsonify(model_leaderboard(db.session, slug))
     anchor = boards.parse_anchor(query.anchor, ":")
+    capped = query.voter_cap == "on"
     board = published(
         slug,
         source=query.source,
@@ -104,5 +129,23 @@ def leaderboard(query: LeaderboardQuery):
         trust=query.trust,
         exposure=query.exposure,
         attribution=query.attribution,
+        language=query.language,
+        voter_cap=capped or None,
     )
-    return jsonify(boards.bt_leaderboard(board, anchor, current_app.config["BOARD_MIN_VOTES"]))
+    fitted = boards.bt_leaderboard(board, anchor, current_app.config["BOARD_MIN_VOTES"])
+    if query.language:
+        fitted["language"] = query.language
+    if capped:
+        fitted["voter_cap"] = True
+    return jsonify(fitted)
+
+
+def method_of(query: LeaderboardQuery) -> str:
+    """The method asked for; a language board or a capped one is Bradley–Terry only."""
+    narrowed = query.language is not None or query.voter_cap == "on"
+    if narrowed and query.method == "trueskill":
+        raise InvalidInput(
+            "language and voter_cap need method=bt (or no method): TrueSkill ratings are kept "
+            "per community only, so a language board or a capped one is a Bradley–Terry fit."
+        )
+    return query.method or ("bt" if narrowed else "trueskill")

@@ -4,6 +4,7 @@ chats and the auditors' agreement for its moderators."""
 import random
 
 from flask import Blueprint, flash, redirect, render_template, request, session, url_for
+from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from arena import realtime
@@ -12,6 +13,7 @@ from arena.auditing.settings import load_settings
 from arena.core.communities import find_community
 from arena.core.db import unit_of_work
 from arena.core.errors import Conflict
+from arena.core.i18n import N_
 from arena.extensions import db, limiter
 from arena.game.rules import default_rules
 from arena.models import Community, utcnow
@@ -20,6 +22,7 @@ from arena.web.context import account_key
 from arena.web.no_store import no_store
 
 blueprint = Blueprint("audit", __name__)
+STATES = {"accepted": N_("accepted"), "rejected": N_("rejected")}
 _draws = random.SystemRandom()
 
 
@@ -66,7 +69,11 @@ def _submit(community: Community, chat_id: int) -> None:
         )
     realtime.publish(outcome.events)
     toasts.carry_badges(outcome.events, current_user.id)
-    flash(reviews.summary(outcome, load_settings()), "success")
+    message, status, reason = reviews.summary(outcome, load_settings())
+    decided = _(STATES.get(status, status))
+    if reason:
+        decided = _("%(status)s (%(reason)s)", status=decided, reason=reason)
+    flash(_(message, decided=decided), "success")
 
 
 @blueprint.get("/communities/<slug>/audit")
@@ -95,7 +102,7 @@ def submit(slug: str, chat_id: int):
     community = _auditing(slug)
     # Only the item the queue served: an auditor does not pick which chats to review.
     if session.get(_held_key(community)) != chat_id:
-        raise Conflict("Review the chat the queue shows you; nothing was recorded.")
+        raise Conflict(N_("Review the chat the queue shows you; nothing was recorded."))
     _submit(community, chat_id)
     session.pop(_held_key(community), None)
     return redirect(url_for("audit.review", slug=community.slug))

@@ -3,6 +3,8 @@
 import json
 
 from flask import Blueprint, Response, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_babel import ngettext
 from flask_login import current_user, login_required
 
 from arena import realtime
@@ -13,6 +15,7 @@ from arena.chats.formats import parse_chat_file
 from arena.chats.scrub import ScrubbedChat, scrub_chats
 from arena.core.db import unit_of_work
 from arena.core.errors import InvalidInput, NotFound
+from arena.core.i18n import N_
 from arena.extensions import db, limiter
 from arena.models import utcnow
 from arena.models.chats import ChatDraft
@@ -47,7 +50,7 @@ def manual_spans_from_form() -> dict:
         }
     except (ValueError, TypeError, AttributeError, IndexError, RecursionError):
         raise InvalidInput(
-            "The hand-marked redactions could not be read; please mark again."
+            N_("The hand-marked redactions could not be read; please mark again.")
         ) from None
 
 
@@ -134,13 +137,24 @@ def publish_summary(result: sharing.SharingResult) -> str:
     updated = sum(chat.updated for chat in published)
     pairs = sum(chat.pairs for chat in published)
     skipped = len(result.chats) - len(published)
-    summary = f"Published {len(published) - updated} new chat(s)"
-    if updated:
-        summary += f" and updated {updated} shared before"
-    summary += f" with {pairs} new blind pair(s)."
+    parts = [
+        _(
+            "Published %(new)s new chat(s) and updated %(updated)s shared before, with"
+            " %(pairs)s new blind pair(s).",
+            new=len(published) - updated,
+            updated=updated,
+            pairs=pairs,
+        )
+        if updated
+        else _(
+            "Published %(new)s new chat(s) with %(pairs)s new blind pair(s).",
+            new=len(published),
+            pairs=pairs,
+        )
+    ]
     if skipped:
-        summary += f" {skipped} had nothing new."
-    return summary + " Thank you!"
+        parts.append(ngettext("%(num)s had nothing new.", "%(num)s had nothing new.", skipped))
+    return " ".join([*parts, _("Thank you!")])
 
 
 @blueprint.post("/chats/<int(max=2147483647):chat_id>/withdraw")
@@ -152,7 +166,7 @@ def withdraw(chat_id: int):
         return render_template("chats.html", chats=chats, confirming=chat_id), 400
     with unit_of_work(db.session):
         sharing.withdraw(db.session, current_user.id, chat_id)
-    flash("Withdrawn: its pairs left the arena and its text was deleted.", "success")
+    flash(_("Withdrawn: its pairs left the arena and its text was deleted."), "success")
     return redirect(url_for("chats.mine"))
 
 

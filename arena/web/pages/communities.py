@@ -1,7 +1,8 @@
 """Communities: the list, founding one, its page (boards, question, agreement, recommended
-configuration) and its moderators' page of roles."""
+configuration), who takes part in it, and its moderators' page of roles."""
 
 from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from arena.auditing import agreement, recommendations, roles
@@ -11,14 +12,20 @@ from arena.auditing.settings import load_settings
 from arena.core.communities import find_community
 from arena.core.db import unit_of_work
 from arena.core.errors import Conflict, InvalidInput, NotFound
+from arena.core.i18n import N_
 from arena.core.render import markdown_to_html
 from arena.extensions import db, limiter
 from arena.game.rules import default_rules
-from arena.models import Community
+from arena.models import Community, utcnow
+from arena.voting import participation
+from arena.web.api.communities import ParticipationQuery
+from arena.web.api.validation import query_arguments, validated
 from arena.web.context import all_communities, published
+from arena.web.i18n import localized
 
 blueprint = Blueprint("communities", __name__)
 FIELDS = ("name", "slug", "description", "guidelines", "question")
+ROLE_NAMES = {"auditor": N_("auditor"), "moderator": N_("moderator")}
 
 
 @blueprint.get("/communities")
@@ -28,9 +35,12 @@ def index():
         founding = roles.privilege(db.session, current_user, "create_community", rules)
     else:
         threshold = next(p for p in rules.privileges if p.name == "create_community")
-        founding = roles.Permission(
-            False, f"Log in: {threshold.label.lower()} unlocks at {threshold.points} points."
+        why = _(
+            "Log in: %(privilege)s unlocks at %(points)s points.",
+            privilege=threshold.label.lower(),
+            points=threshold.points,
         )
+        founding = roles.Permission(False, why)
     return render_template("communities.html", communities=all_communities(), founding=founding)
 
 
@@ -64,8 +74,8 @@ def new():
                 db.session, current_user, draft, rules, question
             )
     except (InvalidInput, Conflict) as refused:
-        return _founding_form(draft, refused.message, refused.status)
-    flash(f"{community.name} is open. You are its first moderator.", "success")
+        return _founding_form(draft, localized(refused), refused.status)
+    flash(_("%(name)s is open. You are its first moderator.", name=community.name), "success")
     return redirect(url_for("communities.detail", slug=community.slug))
 
 
@@ -91,6 +101,19 @@ def detail(slug: str):
         alpha=agreement.community_alpha(db.session, community.id),
         queue=agreement.audit_counts(db.session, community.id),
         is_moderator=is_moderator,
+    )
+
+
+@blueprint.get("/communities/<slug>/participation")
+def participation_page(slug: str):
+    community = find_community(db.session, slug)
+    weeks = validated(ParticipationQuery, query_arguments(), "query").weeks
+    return render_template(
+        "participation.html",
+        community=community,
+        communities=all_communities(),
+        figures=participation.participation(db.session, community, utcnow(), weeks),
+        week_choices=sorted({4, 12, 26, 52, participation.MAX_WEEKS, weeks}),
     )
 
 
@@ -129,8 +152,9 @@ def _change_role(slug: str, change, done: dict[bool, str]):
         with unit_of_work(db.session):
             changed = change(db.session, current_user, community, username, role)
     except (InvalidInput, NotFound) as refused:
-        return _roles_page(community, refused.message, refused.status)
-    flash(done[changed].format(name=username, role=role, community=community.name), "success")
+        return _roles_page(community, localized(refused), refused.status)
+    said = _(ROLE_NAMES.get(role, role))
+    flash(_(done[changed], name=username, role=said, community=community.name), "success")
     return redirect(url_for("communities.roles_page", slug=community.slug))
 
 
@@ -138,7 +162,10 @@ def _change_role(slug: str, change, done: dict[bool, str]):
 @login_required
 @limiter.limit("60/hour")
 def grant(slug: str):
-    done = {True: "{name} is now a {role} of {community}.", False: "{name} was a {role} already."}
+    done = {
+        True: N_("%(name)s is now a %(role)s of %(community)s."),
+        False: N_("%(name)s was a %(role)s already."),
+    }
     return _change_role(slug, community_service.grant_role, done)
 
 
@@ -146,5 +173,8 @@ def grant(slug: str):
 @login_required
 @limiter.limit("60/hour")
 def remove(slug: str):
-    done = {True: "{name} is no longer a {role} of {community}.", False: "{name} was no {role}."}
+    done = {
+        True: N_("%(name)s is no longer a %(role)s of %(community)s."),
+        False: N_("%(name)s was no %(role)s."),
+    }
     return _change_role(slug, community_service.remove_role, done)

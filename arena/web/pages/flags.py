@@ -4,6 +4,8 @@ needed), and each community's moderation queue of open flags."""
 from dataclasses import dataclass, field
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_babel import ngettext
 from flask_login import current_user, login_required
 
 from arena import realtime
@@ -12,20 +14,38 @@ from arena.auditing.settings import load_settings
 from arena.core.communities import find_community
 from arena.core.db import unit_of_work
 from arena.core.errors import Conflict, InvalidInput
+from arena.core.i18n import N_
 from arena.core.sql import MAX_ID
 from arena.extensions import db, limiter
 from arena.game.rules import default_rules
 from arena.models import utcnow
 from arena.voting import battles
 from arena.web.context import account_key
+from arena.web.i18n import explain, localized
 
 blueprint = Blueprint("flags", __name__)
 
 RESOLVED = {
-    flags.REMOVE: "Removed from the arena",
-    flags.REDACT: "Corrected text stored",
-    flags.DISMISS: "Dismissed",
+    flags.REMOVE: lambda n, status: ngettext(
+        "Removed from the arena: %(num)s flag %(status)s.",
+        "Removed from the arena: %(num)s flags %(status)s.",
+        n,
+        status=status,
+    ),
+    flags.REDACT: lambda n, status: ngettext(
+        "Corrected text stored: %(num)s flag %(status)s.",
+        "Corrected text stored: %(num)s flags %(status)s.",
+        n,
+        status=status,
+    ),
+    flags.DISMISS: lambda n, status: ngettext(
+        "Dismissed: %(num)s flag %(status)s.",
+        "Dismissed: %(num)s flags %(status)s.",
+        n,
+        status=status,
+    ),
 }
+FLAG_STATES = {"upheld": N_("upheld"), "dismissed": N_("dismissed")}
 
 
 @dataclass(frozen=True)
@@ -48,7 +68,7 @@ def flag_options(token: str) -> FlagOptions | None:
     may = roles.privilege(db.session, current_user, "flag_content", default_rules())
     return FlagOptions(
         allowed=may.allowed,
-        why_not=may.why_not,
+        why_not=explain(may),
         reasons=load_settings().flag_reasons,
         flagged=frozenset(flags.flagged_sides(db.session, battle.id)),
     )
@@ -71,9 +91,9 @@ def flag(token: str):
                 now=utcnow(),
             )
     except (InvalidInput, Conflict) as refused:  # said on the battle page, which stays usable
-        flash(refused.message, "error")
+        flash(localized(refused), "error")
     else:
-        flash("Flag sent to the moderators: thank you. You can still vote or skip.", "success")
+        flash(_("Flag sent to the moderators: thank you. You can still vote or skip."), "success")
     return redirect(_back_to_battle(token))
 
 
@@ -122,6 +142,6 @@ def resolve(slug: str, flag_id: int):
             abusive=request.form.get("abusive") == "yes",
         )
     realtime.publish(resolution.events)
-    closed = len(resolution.resolved)
-    flash(f"{RESOLVED[action]}: {closed} flag{'s' if closed != 1 else ''} {resolution.status}.")
+    status = _(FLAG_STATES.get(resolution.status, resolution.status))
+    flash(RESOLVED[action](len(resolution.resolved), status))
     return redirect(url_for("flags.queue", slug=community.slug))

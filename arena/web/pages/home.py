@@ -3,11 +3,13 @@
 from datetime import UTC, datetime
 
 from flask import Blueprint, current_app, render_template, request
+from flask_babel import gettext as _
+from flask_babel import ngettext
 from sqlalchemy import func, select
 
 from arena.extensions import db
 from arena.models import Community, LanguageModel, Prompt, Vote, utcnow
-from arena.voting import boards
+from arena.voting import boards, languages, voter_cap
 from arena.voting.selection import LIVE_ORIGIN, SOURCES
 from arena.web.context import all_communities, community_from_args, published
 
@@ -45,7 +47,10 @@ def recent_votes(now: datetime) -> list[str]:
         .order_by(Vote.id.desc())
         .limit(RECENT_VOTES)
     ).tuples()
-    return [f"Someone voted in {name} · {time_ago(when, now)}" for name, when in rows]
+    return [
+        _("Someone voted in %(community)s · %(when)s", community=name, when=time_ago(when, now))
+        for name, when in rows
+    ]
 
 
 def time_ago(when: datetime, now: datetime) -> str:
@@ -53,12 +58,12 @@ def time_ago(when: datetime, now: datetime) -> str:
         when = when.replace(tzinfo=UTC)
     minutes = int((now - when).total_seconds() // 60)
     if minutes < 1:
-        return "just now"
+        return _("just now")
     if minutes < 60:
-        return f"{minutes} min ago"
+        return _("%(count)s min ago", count=minutes)
     if minutes < 48 * 60:
-        return f"{minutes // 60} h ago"
-    return f"{minutes // (24 * 60)} days ago"
+        return _("%(count)s h ago", count=minutes // 60)
+    return ngettext("%(num)s day ago", "%(num)s days ago", minutes // (24 * 60))
 
 
 def top_models() -> list[dict]:
@@ -79,16 +84,25 @@ def leaderboard():
     style = request.args.get("style") == "length"
     # trust, exposure, attribution: absent means what the community publishes
     provenance = {name: request.args.get(name) for name in ("trust", "exposure", "attribution")}
-    board = published(slug, source=source, style=style, **provenance)
+    narrowed = board_narrowing()
+    filters = {**provenance, **narrowed}
+    board = published(slug, source=source, style=style, **filters)
     rows = boards.bt_leaderboard(board, min_votes=current_app.config["BOARD_MIN_VOTES"])["models"]
     return render_template(
         "leaderboard.html",
         rows=[row for row in rows if not row["preliminary"]],
         preliminary=[row for row in rows if row["preliminary"]],
-        rates=published(slug, source=source, view="matrix", **provenance),
+        rates=published(slug, source=source, view="matrix", **filters),
         # Scores over time refit the log at several moments: never make the page wait for it.
-        history=published(slug, source=source, view="history", wait=False, **provenance)
+        history=published(slug, source=source, view="history", wait=False, **filters)
         or {"moments": [], "scores": {}},
+        language=narrowed["language"],
+        languages=[
+            (code, languages.label(code), votes)
+            for code, votes in languages.vote_languages(db.session, slug)
+        ],
+        voter_cap=bool(narrowed["voter_cap"]),
+        voter_cap_votes=f"{voter_cap.limit_for(slug):g}",
         position=boards.position_bias(db.session, slug),
         slugs=model_slugs(),
         style=style,
@@ -99,3 +113,11 @@ def leaderboard():
         communities=all_communities(),
         min_votes=current_app.config["BOARD_MIN_VOTES"],
     )
+
+
+def board_narrowing() -> dict:
+    """?language= (a code; 400 when malformed) and ?voter_cap=on, as board filters."""
+    return {
+        "language": languages.check_language(request.args.get("language")),
+        "voter_cap": True if request.args.get("voter_cap") == "on" else None,
+    }

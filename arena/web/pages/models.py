@@ -1,6 +1,7 @@
 """Model pages (ratings and speed) and the admin page for the live-answer catalogue."""
 
 from flask import Blueprint, abort, flash, redirect, render_template, url_for
+from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import select
 
@@ -21,7 +22,7 @@ def profile(slug: str):
 
 def _require_admin() -> None:
     if not current_user.is_admin:
-        abort(403, "Only administrators can change the model catalogue.")
+        abort(403, _("Only administrators can change the model catalogue."))
 
 
 @blueprint.get("/admin/models")
@@ -62,11 +63,11 @@ def toggle_active(slug: str):
     _require_admin()
     model = db.session.scalar(select(LanguageModel).where(LanguageModel.slug == slug))
     if model is None:
-        abort(404, f"No model called '{slug}'; run `flask --app wsgi arena seed`.")
+        abort(404, _("No model called '%(slug)s'; run `flask --app wsgi arena seed`.", slug=slug))
     with unit_of_work(db.session):
         model.is_active = not model.is_active
-    flash(
-        f"{model.name} is now {'active' if model.is_active else 'inactive'} in the arena.",
-        "success",
-    )
+    if model.is_active:
+        flash(_("%(model)s is now active in the arena.", model=model.name), "success")
+    else:
+        flash(_("%(model)s is now inactive in the arena.", model=model.name), "success")
     return redirect(url_for("models.catalogue_page"))

@@ -2,6 +2,7 @@
 and of uploaded answers that do not read like the model they are claimed for."""
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from arena.core.db import unit_of_work
@@ -14,7 +15,7 @@ blueprint = Blueprint("moderation", __name__)
 
 def _require_moderator() -> None:
     if not current_user.is_admin:
-        abort(403, "Only moderators can see integrity cases.")
+        abort(403, _("Only moderators can see integrity cases."))
 
 
 @blueprint.post("/profile/appeal")
@@ -23,7 +24,7 @@ def _require_moderator() -> None:
 def appeal():
     with unit_of_work(db.session):
         appeals.file_appeal(db.session, current_user.id, request.form.get("text", ""), utcnow())
-    flash("Appeal sent: a moderator will look at it.", "success")
+    flash(_("Appeal sent: a moderator will look at it."), "success")
     return redirect(url_for("people.profile"))
 
 
@@ -46,5 +47,5 @@ def decide(appeal_id: int):
         decided = appeals.decide(
             db.session, appeal_id, current_user.id, request.form.get("decision", ""), utcnow()
         )
-    flash(f"Appeal {decided.decision}.", "success")
+    flash(_("Appeal cleared.") if decided.decision == "cleared" else _("Appeal upheld."), "success")
     return redirect(url_for("moderation.cases"))

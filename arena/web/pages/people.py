@@ -1,6 +1,7 @@
 """People boards, the profile page, profile settings and personal API tokens."""
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import func, select
 
@@ -72,7 +73,7 @@ def profile():
             current_user.display_name = form.display_name.data.strip() or None
             current_user.anonymous_on_boards = form.anonymous_on_boards.data
             current_user.publish_directly = form.publish_directly.data
-        flash("Profile saved.", "success")
+        flash(_("Profile saved."), "success")
         return redirect(url_for("people.profile"))
     status = 400 if form.is_submitted() else 200
     return render_template("profile.html", form=form, **_profile_context(current_user)), status
@@ -110,7 +111,7 @@ def _token_choices() -> dict:
 def revoke_token(token_id: int):
     with unit_of_work(db.session):
         accounts.revoke_api_token(db.session, current_user, token_id)
-    flash("Token revoked.", "success")
+    flash(_("Token revoked."), "success")
     return redirect(url_for("people.profile"))
 
 

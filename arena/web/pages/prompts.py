@@ -1,6 +1,7 @@
 """The shared prompt library: share, upvote, comment, reuse in the arena."""
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from arena import realtime
@@ -73,7 +74,7 @@ def share():
             system_prompt=form.get("system_prompt", ""),
             tags=[tag for tag in tags if tag.strip()],
         )
-    flash("Your prompt is in the library. Thank you for sharing!", "success")
+    flash(_("Your prompt is in the library. Thank you for sharing!"), "success")
     return redirect(url_for("prompts.detail", prompt_id=shared.id))
 
 
@@ -98,7 +99,7 @@ def upvote(prompt_id: int):
     with unit_of_work(db.session):
         events = prompt_library.upvote(db.session, current_user.id, prompt_id)
     realtime.publish(events)
-    flash("Upvoted: thank you for telling the author.", "success")
+    flash(_("Upvoted: thank you for telling the author."), "success")
     return redirect(_back_to(url_for("prompts.detail", prompt_id=prompt_id)))
 
 
@@ -108,5 +109,5 @@ def upvote(prompt_id: int):
 def add_comment(prompt_id: int):
     with unit_of_work(db.session):
         prompt_library.comment(db.session, current_user.id, prompt_id, request.form.get("text", ""))
-    flash("Comment added.", "success")
+    flash(_("Comment added."), "success")
     return redirect(url_for("prompts.detail", prompt_id=prompt_id, _anchor="comments"))

@@ -1,0 +1,31 @@
+"""In Debian's chromium at 390 px and 1280 px: 中文 in the menu turns the arena page and the
+scripts' own sentences (the shortcut toggle's status, the live status) into Chinese."""
+
+import pytest
+from playwright.sync_api import expect
+
+from tests.test_browser import base_url, browser, watch  # noqa: F401 - fixtures
+from tests.test_reveal_browser import DEVICES, sign_up
+
+pytestmark = pytest.mark.browser
+
+
+@pytest.mark.parametrize("device", list(DEVICES))
+def test_switching_to_chinese_from_the_menu(browser, base_url, device):  # noqa: F811
+    context = browser.new_context(**DEVICES[device])
+    page = context.new_page()
+    seen = watch(page)
+    sign_up(page, base_url)
+    page.locator("#answer-a").wait_for()
+    assert page.locator("html").get_attribute("lang") == "en"
+    page.get_by_role("button", name="中文").click()
+    expect(page.locator("html")).to_have_attribute("lang", "zh")
+    assert page.url.rstrip("/").endswith("/arena") or "/arena?" in page.url
+    assert "A 更好" in page.locator("#vote-form").inner_text()
+    page.locator("#shortcuts-toggle").uncheck()
+    expect(page.locator("#shortcuts-status")).to_have_text("单键快捷键已关闭。")
+    page.goto(base_url + "/leaderboard")
+    expect(page.locator("#live-status")).to_have_text("实时：有新投票时自动更新。")
+    assert page.get_by_role("button", name="English").is_visible()
+    assert not seen["errors"], seen["errors"]
+    context.close()
