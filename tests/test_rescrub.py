@@ -21,7 +21,7 @@ REAL_EXPORT = Path(__file__).parent / "data" / "chats" / "openwebui-0.12.4" / "c
 EMAIL = "alice.smith@gmail.com"
 KEYS = [f"{EMAIL}#{number}" for number in range(4)]  # raw message ids, as old versions kept them
 # Nothing of these may be left anywhere once re-scrubbed.
-PERSONAL = ("alice", "gmail", "&#64;", "7946", "bob.jones", "Bob Jones", "81.2.69.160")
+PERSONAL = ("alice", "gmail", "&#64;", "7946 0958", "bob.jones", "Bob Jones", "81.2.69.160")
 # A model's answer may hold private IP ranges: they stay (scrubbed as the model's, not a person's).
 ANSWER = "Sure. Point it at 192.168.1.10 on port 8080."
 TABLES = (SharedChat, SharedMessage, AnswerFeedback, Prompt, Response, LanguageModel, Vote)
