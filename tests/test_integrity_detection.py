@@ -109,6 +109,25 @@ def test_a_large_blocs_favourite_is_judged_against_the_board_without_the_bloc():
     assert {f.voter_id for f in flags if f.test == "affinity" and f.subject == "m1"} == members
 
 
+def test_a_bloc_flagged_only_for_skipping_is_left_out_of_the_board_it_is_judged_against():
+    """Forty accounts vote for m3 whenever it is shown and skip everything else. Their skips
+    flag them at once; their votes only when the board they shaped is fitted without them:
+    at half weight they dragged m3 up to where their votes looked ordinary (1 of 40 found)."""
+    board = {m: 1000.0 + 40 * n for n, m in enumerate(MODELS)}
+    ballots = honest_crowd(5, voters=40, battles=40, board=board)
+    rng = random.Random(5)
+    for member in range(40):
+        for n in range(30):
+            a, b = rng.sample(MODELS, 2)
+            outcome = ("a" if a == "m3" else "b") if "m3" in (a, b) else "skipped"
+            ballots.append(Ballot(f"bloc{member}", a, b, outcome, n * 120.0 + member))
+    members = {f"bloc{n}" for n in range(40)}
+    flags = detect(ballots, fit_board(ballots, {}))
+    assert {flag.voter_id for flag in flags} <= members
+    assert len(flagged(flags, "affinity")) >= 25
+    assert {f.subject for f in flags if f.test == "affinity"} == {"m3"}
+
+
 def test_a_voter_who_skips_every_battle_without_the_target_is_flagged_as_selective():
     rng = random.Random(3)
     ballots = honest_crowd(3)
@@ -227,16 +246,16 @@ def test_weights_exclude_steering_down_weight_odd_behaviour_and_spare_cleared_vo
     flags = [
         flag("fan", "affinity"),
         flag("member", "bloc"),
-        flag("picky", "selective"),
+        flag("picky", "selective"),  # censoring steers the board too
         flag("fast", "burst"),
-        flag("both", "selective"),
         flag("both", "burst"),
+        flag("both", "selective"),
         flag("appealed", "affinity"),
     ]
     assert weights(flags, cleared={"appealed"}) == {
         "fan": 0.0,
         "member": 0.0,
-        "picky": 0.5,
+        "picky": 0.0,
         "fast": 0.5,
         "both": 0.0,
     }

@@ -35,9 +35,11 @@ from arena.integrity.records import (
     sorted_flags,
 )
 
-# Tests whose flag is direct evidence that the voter's choices were steered; the others only
-# show unusual behaviour around the choices (what was skipped, how fast).
-EXCLUDING_TESTS = frozenset({"affinity", "bloc"})
+# Tests whose flag is evidence that the voter steered the board: by choices (affinity, bloc) or
+# by censoring (selective: skipping a model's battles it would lose moves it as surely as a vote
+# for it; the rigging simulation measured +25 Elo from 20 such accounts kept at half weight).
+# A burst only shows unusual speed around the choices.
+EXCLUDING_TESTS = frozenset({"affinity", "bloc", "selective"})
 DOWN_WEIGHT = 0.5
 
 
@@ -49,23 +51,30 @@ def detect(
     """Every test's flags, in a stable order (test, voter, subject).
 
     `strengths` is the published board; without it the board is fitted on `ballots`. Either
-    way it is then refitted with the flagged voters weighted by `weights` and the tests on
-    choices rerun, until the weights repeat (at most `settings.board_fits` fits): the final
-    flags are judged against a board the flagged voters did not shape. The log may come in
-    any order: it is sorted first, so that sums, and so p-values, are the same to the bit.
+    way it is then refitted without every flagged voter and the tests on choices rerun, until
+    the flagged voters repeat (at most `settings.board_fits` fits): the final flags are judged
+    against a board the flagged voters did not shape. Left out entirely, not at their board
+    weight: a large bloc flagged only for skipping would otherwise still drag the board it is
+    judged against towards its favourite. The log may come in any order: it is sorted first,
+    so that sums, and so p-values, are the same to the bit.
     """
     ballots = sorted(ballots, key=ballot_order)
     behaviour = selective_flags(ballots, settings) + burst_flags(ballots, settings)
     board = dict(strengths) if strengths is not None else fit_board(ballots, {})
     flags = behaviour + choice_flags(ballots, board, settings)
     for _ in range(settings.board_fits - 1):
-        board = fit_board(ballots, weights(flags))
+        board = fit_board(ballots, _left_out(flags))
         refitted = behaviour + choice_flags(ballots, board, settings)
-        settled = weights(refitted) == weights(flags)
+        settled = _left_out(refitted) == _left_out(flags)
         flags = refitted
         if settled:
             break
     return sorted_flags(flags)
+
+
+def _left_out(flags: Iterable[Flag]) -> dict[Hashable, float]:
+    """The voters the judging board leaves out: everyone flagged, by any test."""
+    return {flag.voter_id: 0.0 for flag in flags}
 
 
 def choice_flags(
@@ -78,8 +87,8 @@ def choice_flags(
 def weights(flags: Iterable[Flag], cleared: Iterable[Hashable] = ()) -> dict[Hashable, float]:
     """Each flagged voter's weight on the published boards; voters not listed count 1.0.
 
-    Excluded (0.0): an affinity or bloc flag, or flags from two or more tests. Down-weighted
-    (0.5): one flag from selective or burst alone. Voters in `cleared` (an upheld appeal) are
+    Excluded (0.0): an affinity, bloc or selective flag. Down-weighted (0.5): a burst flag
+    alone. Voters in `cleared` (an upheld appeal) are
     left out. A pure function of its arguments, so a rebuild reproduces the decision.
     """
     tests_by_voter: dict[Hashable, set[str]] = defaultdict(set)
@@ -87,7 +96,7 @@ def weights(flags: Iterable[Flag], cleared: Iterable[Hashable] = ()) -> dict[Has
         tests_by_voter[flag.voter_id].add(flag.test)
     cleared = set(cleared)
     return {
-        voter: 0.0 if tests & EXCLUDING_TESTS or len(tests) > 1 else DOWN_WEIGHT
+        voter: 0.0 if tests & EXCLUDING_TESTS else DOWN_WEIGHT
         for voter, tests in tests_by_voter.items()
         if voter not in cleared
     }
