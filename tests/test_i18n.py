@@ -197,7 +197,7 @@ def test_every_visible_string_comes_from_the_catalogue(pseudo_site):
 
 
 def test_the_pseudo_check_sees_a_string_outside_the_catalogue():
-    page = '<html><title>⟦Arena⟧ · Extra</title><p>⟦Hello <b>%s</b>⟧ stray</p></html>'
+    page = "<html><title>⟦Arena⟧ · Extra</title><p>⟦Hello <b>%s</b>⟧ stray</p></html>"
     assert unmarked(page) == ["⟧ stray", "<title> Extra"]
     assert unmarked('<p translate="no">Model X</p><i title="Tip">1</i>') == ["<i title='Tip'>"]
 

@@ -35,7 +35,13 @@ def test_a_vote_pushes_board_events_to_watchers_of_that_scope(app, api, world):
     assert overall.get_received() == []  # serving a battle tells watchers nothing
     api.vote(battle["token"], "a")
     # The test world's models were there before the voter joined: no discovery, one badge.
-    activity = [{"text": "Someone earned the bronze badge First Vote."}]
+    activity = [
+        {
+            "text": "Someone earned the bronze badge First Vote.",
+            "template": "Someone earned the %(tier)s badge %(name)s.",
+            "values": {"tier": "bronze", "name": "First Vote"},
+        }
+    ]
     for watcher in (overall, coding):
         events = watcher.get_received()
         assert names(events) == ["leaderboard_changed", "activity", "people_changed"]

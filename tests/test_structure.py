@@ -358,7 +358,7 @@ def sockets(app, world):
         (
             lambda ids: Activity(text="Someone earned a badge."),
             {
-                who: ("activity", {"text": "Someone earned a badge."})
+                who: ("activity", {"text": "Someone earned a badge.", "template": "", "values": {}})
                 for who in ("alice", "bob", "anonymous", "stranger")
             },
         ),

@@ -65,11 +65,14 @@ class BadgeAwarded(Event):
 
 @dataclass(frozen=True)
 class Activity(Event):
-    """Anonymous: what happened, never who."""
+    """Anonymous: what happened, never who. `text` is the sentence in English; `template` (a
+    catalogue string) and `values` let each page say it in its reader's language."""
 
     wire_name = "activity"
     audience = BROADCAST
     text: str
+    template: str = ""
+    values: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)

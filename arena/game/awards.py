@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 from arena.core.clock import as_utc
 from arena.core.db import lock_tables
 from arena.core.events import Activity, BadgeAwarded, Event, PeopleChanged, PointsChanged
+from arena.core.i18n import N_
 from arena.game import badges, consensus, points
 from arena.game.rules import Rules
 from arena.models import (
@@ -29,6 +30,9 @@ from arena.models import (
 )
 from arena.models.chats import SharedChat
 from arena.voting import trust
+
+# The live feed's line for a badge (the page translates it; web/i18n.py JS_STRINGS).
+BADGE_ACTIVITY = N_("Someone earned the %(tier)s badge %(name)s.")
 
 VOTE_REASONS = ("vote", "vote_agrees", "discovery", "pair_popular")
 
@@ -252,7 +256,8 @@ def award_events(
                 description=rule.description,
             )
         )
-        events.append(Activity(text=f"Someone earned the {rule.tier} badge {rule.name}."))
+        values = {"tier": rule.tier, "name": rule.name}
+        events.append(Activity(BADGE_ACTIVITY % values, BADGE_ACTIVITY, values))
     if point_awards:
         events.append(PeopleChanged(scopes=[OVERALL, community_slug]))
     return events

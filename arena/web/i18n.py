@@ -12,6 +12,7 @@ from markupsafe import Markup
 
 from arena.core.errors import ArenaError
 from arena.core.i18n import N_
+from arena.game.awards import BADGE_ACTIVITY
 
 SUPPORTED_LOCALES = ("en", "zh")
 DEFAULT_LOCALE = "en"
@@ -31,6 +32,7 @@ JS_STRINGS = (
     N_("Live: updates as votes arrive."),
     N_("Reconnecting…"),
     N_("%(tier)s badge earned! %(description)s"),
+    BADGE_ACTIVITY,
     N_("Score"),
     N_("95 %% interval"),
     N_("Points"),

@@ -97,7 +97,10 @@
     const feed = document.getElementById("activity-feed");
     if (!feed) return;
     const item = document.createElement("li");
-    item.textContent = event.text;
+    // The sentence in the page's language when it has a template (a tier is translated too).
+    item.textContent = event.template
+      ? t(event.template, Object.assign({}, event.values, { tier: t(event.values.tier || "") }))
+      : event.text;
     feed.prepend(item);
     while (feed.children.length > 8) feed.lastElementChild.remove();
   });
