@@ -150,6 +150,18 @@ def test_what_needs_an_account_refuses_a_guest_and_writes_nothing(app, world):
         assert count(Battle) == 0 and count(Prompt) == len(world["prompts"])
 
 
+def try_community(client, slug):
+    return client.post("/try", data={"csrf_token": csrf_token(client, "/"), "community": slug})
+
+
+def test_trying_an_unknown_community_is_a_404_that_writes_nothing(app, world):
+    client = app.test_client()
+    assert try_community(client, "nope").status_code == 404
+    with app.app_context():
+        assert count(User) == count(Battle) == 0
+    assert try_community(client, "general").headers["Location"] == "/arena?community=general"
+
+
 # -- signing up -------------------------------------------------------------------------------
 
 
@@ -351,6 +363,19 @@ def test_an_address_starts_a_few_guests_an_hour(tmp_path):
         close_app(app)
 
 
+def test_an_unknown_community_uses_up_no_guest_of_the_address(tmp_path):
+    app = build_app(tmp_path, RATELIMIT_ENABLED=True, GUESTS_PER_HOUR=1)
+    try:
+        with app.app_context():
+            make_world(db.session)
+        assert try_community(app.test_client(), "nope").status_code == 404
+        try_battle(app.test_client())
+        with app.app_context():
+            assert count(User) == 1
+    finally:
+        close_app(app)
+
+
 def _tallies(session) -> list[tuple]:
     columns = [column for column in PairTally.__table__.c if column.name != "id"]
     return sorted(tuple(row) for row in session.execute(select(*columns)))
@@ -401,3 +426,34 @@ def _guest_with_votes(session, votes: int, at) -> int:
         battle = serve(session, guest_id, "coding" if number % 2 else "general")
         cast(session, guest_id, battle.token, "ab"[number % 2], at=at + timedelta(minutes=number))
     return guest_id
+
+
+def test_a_purge_skips_a_guest_signing_up_at_that_moment(tmp_path, postgres_url):
+    """PostgreSQL: a sign-up holds the guest's row; the purge passes it by instead of deleting
+    the votes of the member it is becoming (or waiting on it)."""
+    from sqlalchemy import create_engine, text
+
+    app = build_app(tmp_path, postgres_url)
+    try:
+        with app.app_context():
+            make_world(db.session)
+            long_ago = utcnow() - timedelta(days=40)
+            guest = _guest_with_votes(db.session, 2, at=long_ago)
+            with unit_of_work(db.session):
+                db.session.execute(update(User).values(created_at=long_ago))
+                db.session.execute(update(Battle).values(served_at=long_ago))
+            engine = create_engine(postgres_url)
+            with engine.connect() as signing_up:
+                signing_up.execute(
+                    text("SELECT id FROM users WHERE id = :id FOR UPDATE"), {"id": guest}
+                )
+                with unit_of_work(db.session):
+                    db.session.execute(text("SET LOCAL lock_timeout = '3s'"))
+                    assert guests.purge_stale(db.session, utcnow()) == 0
+                signing_up.rollback()
+            engine.dispose()
+            assert db.session.scalar(select(func.count()).where(Vote.voter_id == guest)) == 2
+            with unit_of_work(db.session):
+                assert guests.purge_stale(db.session, utcnow()) == 1
+    finally:
+        close_app(app)

@@ -295,6 +295,15 @@ def test_a_visitor_gets_the_cookie_then_the_browser_then_english(app, accept, co
     assert language_of(client.get("/login", headers=headers)) == expected
 
 
+def test_pages_tell_caches_they_vary_with_the_browser_language(app, world):
+    client = app.test_client()
+    for url in ("/", "/login", "/leaderboard"):
+        reply = client.get(url, headers={"Accept-Language": "zh-CN"})
+        assert reply.mimetype == "text/html", url
+        assert "Accept-Language" in reply.vary and "Cookie" in reply.vary, url
+    assert "Accept-Language" not in client.get("/api/v1/leaderboard").vary  # always English
+
+
 def member_locale(app, username="alice"):
     with app.app_context():
         return db.session.scalar(select(User.locale).where(User.username == username))
@@ -369,3 +378,16 @@ def test_a_hostile_switch_is_refused_and_changes_nothing(app, world, form):
     assert "lang=" not in reply.headers.get("Set-Cookie", "")
     assert member_locale(app) is None
     assert language_of(client.get("/profile")) == "en"
+
+
+def test_a_next_longer_than_a_location_header_may_be_is_refused(app, world):
+    longest = "/" + "a" * 1999  # 2,000 characters
+    client = app.test_client()
+    assert sign_up(client).status_code == 302
+    for target in (longest + "a", "/" + "a" * 100_000):
+        reply = switch(client, locale="zh", next=target)
+        assert reply.status_code == 400 and "Location" not in reply.headers
+        assert "lang=" not in reply.headers.get("Set-Cookie", "")
+    assert member_locale(app) is None
+    assert language_of(client.get("/profile")) == "en"
+    assert switch(client, locale="zh", next=longest).location == longest

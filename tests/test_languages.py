@@ -89,6 +89,25 @@ def test_detect_languages_fills_what_is_missing_and_a_rerun_changes_nothing(seed
     assert "0 prompts and 0 votes" in again.output
 
 
+def test_detect_languages_labels_a_follow_up_by_its_earlier_turns_as_storing_does(app, world):
+    earlier = [
+        {"role": "user", "content": "How do I reverse a list in Python quickly?"},
+        {"role": "assistant", "content": "Use reversed()."},
+    ]
+    with app.app_context(), unit_of_work(db.session):
+        community_id = db.session.scalar(select(Prompt.community_id))
+        follow_up = Prompt(
+            community_id=community_id, origin="shared_chat", text="and in Go?", context=earlier
+        )
+        db.session.add(follow_up)
+        db.session.flush()
+        prompt_id = follow_up.id
+    run = app.test_cli_runner().invoke(args=["arena", "detect-languages"])
+    assert run.exit_code == 0, run.output
+    with app.app_context():
+        assert db.session.get(Prompt, prompt_id).language == "en"
+
+
 def test_a_shared_chat_in_chinese_gives_chinese_prompts(app, world):
     with app.app_context():
         _, token = make_voter(db.session, "sharer")
@@ -196,6 +215,7 @@ def test_the_cli_prints_a_language_board(language_boards):
         ("language=EN", "language"),
         ("language=english", "language"),
         ("language=z1", "language"),
+        ("language=qq", "language"),  # the right form, but no language the arena detects
         ("language=zh&method=trueskill", "TrueSkill ratings are kept per community only"),
         ("voter_cap=on&method=trueskill", "TrueSkill"),
         ("voter_cap=yes", "voter_cap"),
@@ -208,6 +228,16 @@ def test_malformed_or_contradictory_board_queries_are_400(app, world, query, mes
 
 def test_the_page_refuses_a_malformed_language(app, world):
     assert app.test_client().get("/leaderboard?language=ZH").status_code == 400
+
+
+def test_a_language_the_arena_does_not_detect_is_refused_everywhere(app, world):
+    """Only detected languages can have votes: any other code is a 400, never one more empty
+    board in the process's cache."""
+    client = app.test_client()
+    assert client.get("/leaderboard?language=qq").status_code == 400
+    assert client.get("/leaderboard?language=zh").status_code == 200
+    refused = app.test_cli_runner().invoke(args=["arena", "leaderboard", "--language", "qq"])
+    assert refused.exit_code != 0 and "language must be one of" in refused.output
 
 
 # -- exports ---------------------------------------------------------------------------------------

@@ -64,3 +64,23 @@ def test_the_contributor_earns_pair_popular_once_at_the_mark(app):
             awards.replay_votes(db.session, default_rules())
         assert _popular_awards(contributor_id) == [(5, vote_ids[mark - 1])]
         assert db.session.scalar(select(func.count(User.id))) == mark + 2
+
+
+def test_a_guests_vote_does_not_count_towards_the_mark(app):
+    """Guests' votes never count, so they neither reach the mark nor use up a place before
+    it: the award goes with the member's vote that is the mark-th counted one."""
+    contributor_id = _share_into_a_quiet_community(app)
+    mark = default_rules().popular_pair_votes
+    with app.app_context():
+        with unit_of_work(db.session):
+            voter_ids = [
+                accounts.create_user(db.session, f"voter{n}", "correct horse battery").id
+                for n in range(mark)
+            ]
+            guest_id = accounts.create_guest(db.session).id
+        for voter_id in [*voter_ids[:-1], guest_id]:
+            cast(db.session, voter_id, serve(db.session, voter_id, "quiet").token, "a")
+        assert _popular_awards(contributor_id) == []
+        cast(db.session, voter_ids[-1], serve(db.session, voter_ids[-1], "quiet").token, "b")
+        last_vote = db.session.scalar(select(func.max(Vote.id)))
+        assert _popular_awards(contributor_id) == [(5, last_vote)]

@@ -348,3 +348,60 @@ def test_the_page_shows_charts_tables_and_no_names_and_is_linked(app):
     # The coding tab links to coding's participation page.
     assert 'href="/communities/coding/participation"' in page
     assert not any(name in page for name in names)
+
+
+def a_guest(session) -> int:
+    guest = User(username="~guest", password_hash="-", is_guest=True)
+    session.add(guest)
+    session.flush()
+    return guest.id
+
+
+def test_a_guests_votes_change_nothing_and_a_members_do(any_app):
+    """An address may start guests by the dozen: they are not heard, members are."""
+    with any_app.app_context():
+        make_world(db.session, models=2, prompts=1, communities=("general",))
+        general, models, prompts = world_ids(db.session)
+        ann, bea = people(db.session, "ann", "bea")
+        guest = a_guest(db.session)
+        votes = {"community_id": general, "models": models, "prompt_id": prompts[0]}
+        add_votes(db.session, ann, 2, NOW, **votes)
+        db.session.commit()
+
+        def figures():
+            community = db.session.get(Community, general)
+            return participation.participation(db.session, community, NOW, 4)
+
+        before = figures()
+        add_votes(db.session, guest, 20, NOW, **votes)
+        add_votes(db.session, guest, 3, NOW, community_id=general, models=models, language="fr")
+        db.session.commit()
+        with_guest = figures()
+        add_votes(db.session, bea, 1, NOW, **votes)
+        db.session.commit()
+        with_member = figures()
+    assert with_guest == before
+    assert (before["by_week"][-1]["voters"], with_member["by_week"][-1]["voters"]) == (1, 2)
+    assert (before["concentration"]["votes"], with_member["concentration"]["votes"]) == (2, 3)
+    assert with_member["models"][0]["votes"] == 3
+
+
+def test_the_page_and_the_api_leave_guests_out(app):
+    voted_world(app)
+    with app.app_context():
+        general, models, prompts = world_ids(db.session)
+        add_votes(
+            db.session,
+            a_guest(db.session),
+            30,
+            datetime.now(UTC),
+            community_id=general,
+            models=models,
+            prompt_id=prompts[0],
+        )
+        db.session.commit()
+    client = app.test_client()
+    body = client.get("/api/v1/communities/general/participation").get_json()
+    assert body["by_week"][-1]["voters"] == 3 and body["concentration"]["votes"] == 9
+    page = client.get("/communities/general/participation").get_data(as_text=True)
+    assert "66.7 %" in page.split('id="concentration"')[1].split("</section>")[0]

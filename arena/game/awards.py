@@ -30,6 +30,7 @@ from arena.models import (
 )
 from arena.models.chats import SharedChat
 from arena.voting import trust
+from arena.voting.trust import COUNTED
 
 # The live feed's line for a badge (the page translates it; web/i18n.py JS_STRINGS).
 BADGE_ACTIVITY = N_("Someone earned the %(tier)s badge %(name)s.")
@@ -47,7 +48,10 @@ class CommunityRef:
 
 _votes, _models, _users = Vote.__table__, LanguageModel.__table__, User.__table__
 # Built once, with bound parameters (voting/battles.py): when models were added, when the voter
-# joined, and how many votes a model had before this one (counted up to a limit).
+# joined, and how many counted votes a model had before this one (up to a limit). Only counted
+# votes take a discovery or a popular pair's mark: probation and guest votes never count, and
+# their recorded trust never changes, so a replay, a sign-up or a purge of guests leaves the
+# awards as they were.
 _ADDED = select(_models.c.id, _models.c.created_at).where(
     _models.c.id.in_(bindparam("model_ids", expanding=True))
 )
@@ -57,6 +61,7 @@ _EARLIER_VOTES = select(func.count()).select_from(
     .where(
         or_(_votes.c.model_a_id == bindparam("model"), _votes.c.model_b_id == bindparam("model")),
         _votes.c.id < bindparam("vote_id"),
+        _votes.c.voter_trust == COUNTED,
     )
     .limit(bindparam("first_votes"))
     .subquery()
@@ -72,8 +77,8 @@ def _newly_discovered(
 ) -> list[int]:
     """Models this vote discovers: added after its voter joined, at most
     `discovery_window_days` before the vote, and with fewer than `discovery_first_votes`
-    earlier votes. A model that was there when the voter joined is never a discovery, however
-    few votes it has: seeded models wait for their first votes, they are not new.
+    earlier counted votes. A model that was there when the voter joined is never a discovery,
+    however few votes it has: seeded models wait for their first votes, they are not new.
 
     `created` holds the models' creation times when the caller has them already."""
     window_start = at - timedelta(days=rules.discovery_window_days)
@@ -178,6 +183,7 @@ _CONTRIBUTOR_OF_PROMPT = (
 _VOTES_ON_PAIR = select(func.count(Vote.id)).where(
     Vote.prompt_id == bindparam("prompt_id"),
     Vote.id <= bindparam("vote_id"),  # as of this vote, so a replay sees what the live vote saw
+    Vote.voter_trust == COUNTED,
     or_(
         (Vote.model_a_id == bindparam("a")) & (Vote.model_b_id == bindparam("b")),
         (Vote.model_a_id == bindparam("b")) & (Vote.model_b_id == bindparam("a")),
@@ -188,7 +194,7 @@ _VOTES_ON_PAIR = select(func.count(Vote.id)).where(
 def _popular_pair_contributor(session: Session, vote: Vote, rules: Rules) -> int | None:
     """The contributor whose mined pair this vote takes to `popular_pair_votes` votes. Only
     votes on private answers (shared chats, custom prompts) pay for the lookup."""
-    if vote.exposure != "private" or vote.prompt_id is None:
+    if vote.exposure != "private" or vote.prompt_id is None or vote.voter_trust != COUNTED:
         return None
     contributor = session.scalar(_CONTRIBUTOR_OF_PROMPT, {"prompt_id": vote.prompt_id})
     if contributor is None or contributor == vote.voter_id:

@@ -13,6 +13,7 @@ from arena.models import (
     Audit,
     Community,
     PointEvent,
+    User,
     UserBadge,
     Vote,
     VoteVerdict,
@@ -87,10 +88,13 @@ _AUDITED = select(func.count()).where(
 _CROWNED = select(_badges.c.id).where(
     _badges.c.badge == bindparam("badge"), _badges.c.scope == bindparam("scope")
 )
-# The community's top contributor over a week.
+# The community's top contributor over a week; never a guest (a guest trying the arena is not
+# on the people boards, so it must not take the crown from the member at their top).
 _TOP = (
     select(_events.c.user_id, func.sum(_events.c.amount).label("points"))
+    .join(User.__table__, User.__table__.c.id == _events.c.user_id)
     .where(
+        User.__table__.c.is_guest.is_(False),
         _events.c.community_id == bindparam("community_id"),
         _events.c.board == "contributors",
         _events.c.created_at >= bindparam("start"),

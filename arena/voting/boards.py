@@ -42,21 +42,11 @@ def pair_counts(session: Session, key: BoardKey, until: datetime | None = None) 
 
     The whole log is read from the pair tallies kept with every vote; a cut-off in time or a
     language (tallies are not kept per language) has to count the votes themselves."""
-    if until is None and key.language is None:
-        rows = session.execute(_tallied(session, key)).all()
-        if key.trust == "counted":
-            rows = tallies.more(rows, _graduated_probation(session, key))
-    else:
-        rows = _counted_from_votes(session, key, until)
-    share, min_votes = 1.0, 0
-    if key.trust == "counted":  # the published board: flagged voters and the share cap
-        policy = trust.default_policy()
-        rows = voter_weights.discounted_rows(session, key, rows)
-        share, min_votes = policy.share_cap, policy.share_cap_min_votes
+    rows, share, min_votes = _weighted_rows(session, key, until)
     if key.voter_cap:
-        rows = voter_cap.capped_rows(session, key, rows, share, min_votes)
+        rows = voter_cap.capped_rows(session, key, rows, share, min_votes, until)
     else:
-        rows = share_cap.capped_rows(session, key, rows, share, min_votes)
+        rows = share_cap.capped_rows(session, key, rows, share, min_votes, until)
     ids = sorted({model for row in rows for model in row[:2]})
     names = dict(session.execute(select(LanguageModel.id, LanguageModel.name)).tuples().all())
     position = {model: index for index, model in enumerate(ids)}
@@ -64,6 +54,43 @@ def pair_counts(session: Session, key: BoardKey, until: datetime | None = None) 
         [names[model] for model in ids],
         [(position[low], position[high], *cells) for low, high, *cells in rows],
     )
+
+
+def _weighted_rows(session: Session, key: BoardKey, until: datetime | None):
+    """The tally rows with the integrity weights taken off (on the published board), and the
+    share cap that then applies to them: (rows, share, min model votes)."""
+    if until is None and key.language is None:
+        rows = session.execute(_tallied(session, key)).all()
+        if key.trust == "counted":
+            rows = tallies.more(rows, _graduated_probation(session, key))
+    else:
+        rows = _counted_from_votes(session, key, until)
+    if key.trust != "counted":
+        return rows, 1.0, 0
+    policy = trust.default_policy()  # the published board: flagged voters and the share cap
+    rows = voter_weights.discounted_rows(session, key, rows, until)
+    return rows, policy.share_cap, policy.share_cap_min_votes
+
+
+def cap_factors(session: Session, key: BoardKey) -> Callable[[int, int, int], float]:
+    """factor(voter, model a, model b): what the share cap and the voter cap leave of each
+    such vote on this board (1.0 for most), for fits that read the votes one by one (style
+    control); the integrity weight comes on top of it."""
+    rows, share, min_votes = _weighted_rows(session, key, None)
+    if share >= 1.0 and not key.voter_cap:
+        return lambda voter, model_a, model_b: 1.0
+    cells = share_cap.voter_cells(session, key)
+    factors = {}
+    if share < 1.0:
+        factors = share_cap.share_factors(cells, share_cap.model_totals(rows), share, min_votes)
+    capped = {}
+    if key.voter_cap:
+        capped = voter_cap.weights(cells, voter_cap.limit_for(key.community), factors)
+
+    def factor(voter: int, model_a: int, model_b: int) -> float:
+        return share_cap.cell_weight(factors, voter, model_a, model_b) * capped.get(voter, 1.0)
+
+    return factor
 
 
 def _graduated_probation(session: Session, key: BoardKey) -> dict:
@@ -138,7 +165,7 @@ def fit_board(session: Session, key: BoardKey):
         if key.view == "matrix":
             return win_rates(counts)
         if key.style:
-            return style.board(session, key, counts)
+            return style.board(session, key, cap_factors(session, key))
         return bradley_terry.board(counts, rounds=key.rounds, seed=key.seed)
 
 

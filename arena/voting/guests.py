@@ -106,7 +106,9 @@ def purge_stale(session: Session, now: datetime, idle: timedelta = STALE_AFTER) 
         ~exists().where(Battle.voter_id == User.id, Battle.served_at >= since),
         ~exists().where(Vote.voter_id == User.id, Vote.created_at >= since),
     )
-    ids = list(session.scalars(stale.order_by(User.id)))
+    # On PostgreSQL the rows are locked until the commit, and a guest whose row is locked (signing
+    # up right now) is skipped: its votes must not be deleted under the member it becomes.
+    ids = list(session.scalars(stale.order_by(User.id).with_for_update(skip_locked=True, of=User)))
     for start in range(0, len(ids), 500):
         _delete_guests(session, ids[start : start + 500])
     return len(ids)

@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 
 from arena.core.communities import find_community
 from arena.core.errors import InvalidInput
-from arena.core.language import NATIVE_NAMES, detect_language, valid_code
+from arena.core.language import LANGUAGES, NATIVE_NAMES, turn_language, valid_code
 from arena.models import Prompt, Vote
 
 _prompts, _votes = Prompt.__table__, Vote.__table__
@@ -26,11 +26,13 @@ _PROMPT_LANGUAGE = (
 
 
 def check_language(code: str | None) -> str | None:
-    """A language filter as given: None or "" for any, else a code of the right form."""
+    """A language filter as given: None or "" for any, else one of the known languages."""
     if not code:
         return None
-    if not valid_code(code):
-        raise InvalidInput("language must be a language code of 2 or 3 lower-case letters.")
+    if not valid_code(code) or code not in LANGUAGES:
+        # Only the languages detection knows can have votes; any other code would only fill
+        # the board cache with empty boards.
+        raise InvalidInput(f"language must be one of: {', '.join(sorted(LANGUAGES))}.")
     return code
 
 
@@ -40,14 +42,18 @@ def detect_prompt_batch(session: Session, after_id: int, size: int) -> tuple[int
     Returns (how many were given a language, the last prompt id read, None when none was left).
     Prompts with too little prose to call stay NULL, so every run reads them again."""
     rows = session.execute(
-        select(Prompt.id, Prompt.text)
+        select(Prompt.id, Prompt.text, Prompt.context)
         .where(Prompt.language.is_(None), Prompt.id > after_id)
         .order_by(Prompt.id)
         .limit(size)
     ).all()
     if not rows:
         return 0, None
-    found = [{"prompt_id": id_, "code": detect_language(text)} for id_, text in rows]
+    # As when a chat's turn is stored: a short follow-up takes its earlier turns' language.
+    found = [
+        {"prompt_id": id_, "code": turn_language(text, context or [])}
+        for id_, text, context in rows
+    ]
     found = [row for row in found if row["code"]]
     if found:
         session.execute(_SET_PROMPT_LANGUAGE, found)

@@ -1,8 +1,9 @@
 """Who is being heard in a community: how many people take part each ISO week, how concentrated
 its votes are, and which languages, topics and models its votes are about.
 
-Counts only, never who: this is about representation, not people. Votes are the ones people
-cast here (`voter_id` set); imported votes speak for studies elsewhere and are left out.
+Counts only, never who: this is about representation, not people. Votes are the ones members
+cast here (`voter_id` set); imported votes speak for studies elsewhere and are left out, and so
+are guests' votes: an address may start guests by the dozen, so they would be heard cheaply.
 Every vote figure covers the same window of whole ISO weeks (UTC); prompt counts are the
 community's active prompts now, the pool its voters are served from.
 """
@@ -17,7 +18,7 @@ from sqlalchemy.orm import Session
 from sqlalchemy.sql.functions import FunctionElement
 
 from arena.core.clock import week_start
-from arena.models import Audit, Community, LanguageModel, Prompt, Vote
+from arena.models import Audit, Community, LanguageModel, Prompt, User, Vote
 from arena.models.chats import SharedChat
 
 DEFAULT_WEEKS, MAX_WEEKS = 12, 104
@@ -63,7 +64,15 @@ def window(now: datetime, weeks: int = DEFAULT_WEEKS) -> Window:
 
 
 def _live_votes(community_id: int, since: datetime):
-    return (Vote.community_id == community_id, Vote.voter_id.isnot(None), Vote.created_at >= since)
+    """Members' votes here in the window; the users join is in the conditions, so every query
+    over votes below takes it as it is."""
+    return (
+        Vote.community_id == community_id,
+        Vote.voter_id.isnot(None),
+        Vote.created_at >= since,
+        User.id == Vote.voter_id,
+        ~User.is_guest,
+    )
 
 
 def _distinct_per_week(session: Session, who, moment, *where) -> dict[str, int]:

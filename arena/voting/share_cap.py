@@ -7,6 +7,7 @@ board is computed again from it, so the cap reproduces exactly.
 """
 
 from collections import defaultdict
+from datetime import datetime
 
 import numpy as np
 from sqlalchemy import and_, func, select
@@ -17,25 +18,35 @@ from arena.voting import tallies
 from arena.voting.selection import LIVE_ORIGIN, BoardKey, vote_filter
 
 
-def voter_cells(session: Session, key: BoardKey) -> list[tuple[int, int, int, str, float]]:
-    """(voter, model a, model b, choice, count) of the board's live votes, each counted with
-    its voter's weight from the integrity scan: the cap applies to what the weights left, so
-    no vote is taken off twice."""
-    weighted = func.sum(func.coalesce(VoterWeight.weight, 1.0))
-    query = vote_filter(
-        select(Vote.voter_id, Vote.model_a_id, Vote.model_b_id, Vote.choice, weighted)
-        .outerjoin(
+def voter_cells(
+    session: Session, key: BoardKey, until: datetime | None = None
+) -> list[tuple[int, int, int, str, float]]:
+    """(voter, model a, model b, choice, count) of the board's live votes up to `until`.
+
+    On the published board (trust "counted") each vote counts with its voter's integrity
+    weight, because those weights were already taken off the board's rows: the caps then
+    apply to what the weights left, and no vote is taken off twice. Other boards keep every
+    vote at full weight in their rows, so here too."""
+    weighted = key.trust == "counted"
+    count = func.sum(func.coalesce(VoterWeight.weight, 1.0)) if weighted else func.count()
+    query = select(Vote.voter_id, Vote.model_a_id, Vote.model_b_id, Vote.choice, count)
+    if weighted:
+        query = query.outerjoin(
             VoterWeight,
             and_(
                 VoterWeight.voter_id == Vote.voter_id,
                 VoterWeight.community_id == Vote.community_id,
             ),
         )
-        .where(Vote.origin == LIVE_ORIGIN)
-        .group_by(Vote.voter_id, Vote.model_a_id, Vote.model_b_id, Vote.choice),
+    query = vote_filter(
+        query.where(Vote.origin == LIVE_ORIGIN).group_by(
+            Vote.voter_id, Vote.model_a_id, Vote.model_b_id, Vote.choice
+        ),
         session,
         key,
     )
+    if until is not None:
+        query = query.where(Vote.created_at <= until)
     return [(*row[:4], float(row[4])) for row in session.execute(query) if row[4] > 0]
 
 
@@ -84,10 +95,17 @@ def model_totals(rows: list[tuple]) -> dict[int, float]:
     return totals
 
 
-def capped_rows(session: Session, key: BoardKey, rows: list[tuple], share: float, min_votes: int):
-    """The tally rows (low, high, low wins, high wins, ties) with every account held to the cap."""
+def capped_rows(
+    session: Session,
+    key: BoardKey,
+    rows: list[tuple],
+    share: float,
+    min_votes: int,
+    until: datetime | None = None,
+):
+    """The tally rows (low, high, low wins, high wins, ties) of the votes up to `until`, with
+    every account held to the cap."""
     if share >= 1.0:
         return rows
-    return tallies.less(
-        rows, excess(voter_cells(session, key), model_totals(rows), share, min_votes)
-    )
+    cells = voter_cells(session, key, until)
+    return tallies.less(rows, excess(cells, model_totals(rows), share, min_votes))

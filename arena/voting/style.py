@@ -9,15 +9,16 @@ text do not).
 """
 
 import re
+from collections.abc import Callable
 
 import numpy as np
 from scipy import sparse
-from sqlalchemy import select
+from sqlalchemy import func, literal, select
 from sqlalchemy.orm import Session, aliased
 
-from arena.models import LanguageModel, Response, Vote
+from arena.models import LanguageModel, Response, Vote, VoterWeight
 from arena.voting import bradley_terry
-from arena.voting.bradley_terry import Board, PairCounts
+from arena.voting.bradley_terry import Board
 from arena.voting.selection import vote_filter
 
 FEATURES = ("length", "headers", "lists", "bold")
@@ -37,11 +38,16 @@ def style_features(text: str) -> np.ndarray:
     return np.asarray(counts, dtype=float)
 
 
-def board(session: Session, key, counts: PairCounts) -> Board:
-    rows = _vote_rows(session, key)
+def board(session: Session, key, cap_factor: Callable[[int, int, int], float]) -> Board:
+    """The style-controlled board of the key's votes, each weighing what the board's integrity
+    weights and caps leave of it (`cap_factor`: boards.cap_factors), like the plain board."""
+    voted = _vote_rows(session, key)
+    rows = [row[:5] for row in voted]
     models = sorted({row[0] for row in rows} | {row[1] for row in rows})
     names = dict(session.execute(select(LanguageModel.id, LanguageModel.name)).tuples().all())
     design, won, games = _design(rows, models)
+    weight = np.array([integrity * cap_factor(voter, a, b) for a, b, *_, voter, integrity in voted])
+    won, games = won * weight, games * weight
     strengths = _fit_rounds(design, won, games, len(models), key.rounds, key.seed)
     scores = bradley_terry._to_elo(strengths[0])
     samples = bradley_terry._to_elo(strengths[1:]) if key.rounds else scores[None, :]
@@ -53,10 +59,22 @@ def board(session: Session, key, counts: PairCounts) -> Board:
 
 
 def _vote_rows(session: Session, key) -> list[tuple]:
-    """(model a, model b, choice, text a, text b) of every vote with both answers held."""
+    """(model a, model b, choice, text a, text b, voter, integrity weight) of every vote with
+    both answers held; the weight is the scan's on the published board (trust "counted"),
+    else 1."""
     answer_a, answer_b = aliased(Response), aliased(Response)
+    published = key.trust == "counted"
+    weight = func.coalesce(VoterWeight.weight, 1.0) if published else literal(1.0)
     query = (
-        select(Vote.model_a_id, Vote.model_b_id, Vote.choice, answer_a.text, answer_b.text)
+        select(
+            Vote.model_a_id,
+            Vote.model_b_id,
+            Vote.choice,
+            answer_a.text,
+            answer_b.text,
+            Vote.voter_id,
+            weight,
+        )
         .join(
             answer_a,
             (answer_a.prompt_id == Vote.prompt_id) & (answer_a.model_id == Vote.model_a_id),
@@ -66,6 +84,12 @@ def _vote_rows(session: Session, key) -> list[tuple]:
             (answer_b.prompt_id == Vote.prompt_id) & (answer_b.model_id == Vote.model_b_id),
         )
     )
+    if published:
+        query = query.outerjoin(
+            VoterWeight,
+            (VoterWeight.voter_id == Vote.voter_id)
+            & (VoterWeight.community_id == Vote.community_id),
+        )
     return session.execute(vote_filter(query, session, key)).tuples().all()
 
 

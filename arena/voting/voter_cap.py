@@ -15,6 +15,7 @@ judge pseudonyms, not accounts. The vote log is untouched; the board is fitted a
 import json
 import os
 from collections import defaultdict
+from datetime import datetime
 from functools import cache
 from pathlib import Path
 
@@ -51,10 +52,16 @@ def weights(cells, limit: float, factors: dict | None = None) -> dict[int, float
 
 
 def capped_rows(
-    session: Session, key: BoardKey, rows: list[tuple], share: float, min_votes: int
+    session: Session,
+    key: BoardKey,
+    rows: list[tuple],
+    share: float,
+    min_votes: int,
+    until: datetime | None = None,
 ) -> list[tuple]:
-    """The tally rows with the share cap (when `share` < 1) and the voter cap applied at once."""
-    cells = share_cap.voter_cells(session, key)
+    """The tally rows of the votes up to `until` with the share cap (when `share` < 1) and the
+    voter cap applied at once."""
+    cells = share_cap.voter_cells(session, key, until)
     factors = {}
     if share < 1.0:
         factors = share_cap.share_factors(cells, share_cap.model_totals(rows), share, min_votes)

@@ -4,6 +4,8 @@ Their votes stay in the log and in the tallies; when a board is fitted, (1 - wei
 such voter's votes in the community where they were flagged is taken off the pair counts.
 """
 
+from datetime import datetime
+
 import numpy as np
 from sqlalchemy import and_, func, select
 from sqlalchemy.orm import Session
@@ -13,8 +15,11 @@ from arena.voting import tallies
 from arena.voting.selection import BoardKey, vote_filter
 
 
-def discounted_rows(session: Session, key: BoardKey, rows: list[tuple]) -> list[tuple]:
-    """The tally rows (low, high, low wins, high wins, ties) less the flagged voters' share."""
+def discounted_rows(
+    session: Session, key: BoardKey, rows: list[tuple], until: datetime | None = None
+) -> list[tuple]:
+    """The tally rows (low, high, low wins, high wins, ties) of the votes up to `until`, less
+    the flagged voters' share of those votes."""
     query = vote_filter(
         select(Vote.model_a_id, Vote.model_b_id, Vote.choice, VoterWeight.weight, func.count())
         .join(
@@ -29,6 +34,8 @@ def discounted_rows(session: Session, key: BoardKey, rows: list[tuple]) -> list[
         session,
         key,
     )
+    if until is not None:
+        query = query.where(Vote.created_at <= until)
     removed: dict[tuple[int, int], np.ndarray] = {}
     for model_a, model_b, choice, weight, count in session.execute(query):
         low, high, cell = tallies.cell_of(model_a, model_b, choice)

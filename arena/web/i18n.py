@@ -5,7 +5,7 @@ from datetime import date, datetime
 from urllib.parse import quote
 
 from babel.numbers import format_decimal as babel_decimal
-from flask import Flask, request
+from flask import Flask, Response, request
 from flask_babel import Babel, format_date, format_datetime, get_locale, gettext
 from flask_login import current_user
 from markupsafe import Markup
@@ -171,6 +171,14 @@ def _template_helpers() -> dict:
     }
 
 
+def vary_on_language(response: Response) -> Response:
+    """A page's language may come from Accept-Language: a shared cache must not hand one
+    visitor's language to the next."""
+    if response.mimetype == "text/html":
+        response.vary.add("Accept-Language")
+    return response
+
+
 def init_i18n(app: Flask) -> None:
     babel.init_app(
         app,
@@ -178,6 +186,7 @@ def init_i18n(app: Flask) -> None:
         default_translation_directories=str(app.root_path + "/translations"),
     )
     app.context_processor(_current_locale)
+    app.after_request(vary_on_language)
     app.jinja_env.globals.update(_template_helpers())
     app.add_template_filter(explain)
     app.add_template_filter(number)

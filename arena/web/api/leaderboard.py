@@ -8,6 +8,7 @@ from flask import current_app, jsonify
 from pydantic import Field, RootModel
 
 from arena.core.errors import InvalidInput
+from arena.core.language import LANGUAGES
 from arena.extensions import db
 from arena.voting import boards
 from arena.voting.leaderboard import model_leaderboard
@@ -28,11 +29,11 @@ class LeaderboardQuery(CommunityQuery):
         description="The rating method. Absent: TrueSkill, or BT with `language` or `voter_cap` "
         "(method=trueskill with either is a 400: TrueSkill ratings are kept per community only).",
     )
-    language: str | None = Field(
+    language: Literal[tuple(sorted(LANGUAGES))] | None = Field(  # type: ignore[valid-type]
         None,
-        pattern=r"^[a-z]{2,3}$",
         description="BT only: the board of the votes on prompts in this language (ISO 639-1, e.g. "
-        "'en', 'zh'), fitted on those votes alone; a language without votes gives an empty board.",
+        "'en', 'zh': one of the languages the arena detects), fitted on those votes alone; a "
+        "language without votes gives an empty board.",
     )
     voter_cap: Literal["on", "off"] = Field(
         "off",

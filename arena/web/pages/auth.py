@@ -13,6 +13,7 @@ from wtforms import PasswordField
 from wtforms.validators import DataRequired, EqualTo
 
 from arena.core import accounts
+from arena.core.communities import find_community
 from arena.core.db import unit_of_work
 from arena.core.errors import ArenaError
 from arena.extensions import db, limiter
@@ -92,11 +93,17 @@ def _kept_message(kept: guests.Tried) -> str:
 
 
 @blueprint.post("/try")
-@limiter.limit(lambda: f"{current_app.config['GUESTS_PER_HOUR']}/hour")
+@limiter.limit(
+    lambda: f"{current_app.config['GUESTS_PER_HOUR']}/hour",
+    deduct_when=lambda response: response.status_code < 400,  # a refusal makes no guest
+)
 def try_battle():
     """A visitor becomes a guest (voting/guests.py) and is served a battle; someone signed in
-    (a guest too) just goes to the arena."""
-    arena = url_for("arena.arena", community=request.form.get("community") or None)
+    (a guest too) just goes to the arena. An unknown community is a 404 before any write."""
+    slug = request.form.get("community") or None
+    if slug:
+        find_community(db.session, slug)
+    arena = url_for("arena.arena", community=slug)
     if current_user.is_authenticated:
         return redirect(arena)
     if guest_pages.allowance() <= 0:

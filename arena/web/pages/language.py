@@ -12,13 +12,16 @@ from arena.web.i18n import LOCALE_COOKIE, SUPPORTED_LOCALES
 
 blueprint = Blueprint("language", __name__)
 ONE_YEAR = 365 * 24 * 60 * 60
+MAX_NEXT = 2000  # a longer Location header is refused by proxies (a 502 for the visitor)
 
 
 def local_path(target: str) -> bool:
-    """A path on this site: no scheme, no host, and nothing a browser reads as one (//, \\)."""
+    """A path on this site, at most MAX_NEXT characters: no scheme, no host, and nothing a
+    browser reads as one (//, \\)."""
     parts = urlsplit(target)
     return (
-        target.startswith("/")
+        len(target) <= MAX_NEXT
+        and target.startswith("/")
         and not target.startswith(("//", "/\\"))
         and "\\" not in target
         and not parts.scheme
