@@ -3,6 +3,8 @@ its promises (badges missed by none, pairing never serving what is inactive, the
 lock always handed back). Counts, not timings: they fail on a structural regression."""
 
 import dataclasses
+import subprocess
+import sys
 import threading
 from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
@@ -213,3 +215,35 @@ def test_a_failed_unit_of_work_hands_the_sqlite_writer_lock_back(app, world, mon
     assert not thread.is_alive() and failures == []
     with app.app_context():
         assert "changed" not in db.session.scalars(select(Community.description)).all()
+
+
+# Run in another process: can it take the writer lock of the database at this path now?
+LOCK_PROBE = """
+import fcntl, sys
+with open(sys.argv[1], "a+b") as file:
+    try:
+        fcntl.flock(file.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        print("locked")
+    else:
+        print("free")
+"""
+
+
+def test_writers_in_other_processes_wait_their_turn_on_the_lock_file(app, world):
+    """While a unit of work is open here, a writer in another process (a second gunicorn worker)
+    finds the database's writer lock taken, and queues on it instead of polling in SQLite's
+    busy handler; the lock is free again after the commit."""
+
+    def probe(path: str) -> str:
+        reply = subprocess.run(
+            [sys.executable, "-c", LOCK_PROBE, path], capture_output=True, text=True, timeout=30
+        )
+        return reply.stdout.strip()
+
+    with app.app_context():
+        path = db.engine.url.database + units.WRITER_LOCK_SUFFIX
+        with unit_of_work(db.session):
+            db.session.execute(update(Community).values(description="being written"))
+            assert probe(path) == "locked"
+        assert probe(path) == "free"

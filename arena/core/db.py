@@ -18,6 +18,13 @@ UNIT_OF_WORK = "arena_unit_of_work"
 # A unit of work waits this long for the SQLite writer lock of its process (as long as SQLite's
 # own busy timeout lets a connection wait for another process's writer).
 WRITE_LOCK_TIMEOUT = 30.0
+# Writers of an SQLite database in different processes queue on a lock of this file beside it.
+WRITER_LOCK_SUFFIX = ".writer-lock"
+
+try:
+    import fcntl
+except ImportError:  # not POSIX: processes meet SQLite's busy timeout instead
+    fcntl = None
 
 
 def configure_engine(engine: Engine) -> None:
@@ -71,34 +78,69 @@ def begin_write(session: Session) -> None:
     session.connection(execution_options={SQLITE_WRITE_OPTION: True})
 
 
-_RLock = type(threading.RLock())
-_writer_locks: dict[str, _RLock] = {}
-_writer_locks_guard = threading.Lock()
-
-
-def _sqlite_writer_lock(session: Session) -> _RLock | None:
-    """The lock that queues this process's writers to one SQLite database (None elsewhere).
+class _SqliteWriters:
+    """Queues the writers of one SQLite database: this process's threads on a lock, then the
+    processes on an exclusive `flock` of a file beside the database.
 
     Without it every waiting writer sits in SQLite's busy handler, which polls with growing
-    sleeps (up to 100 ms each) and lets a lucky newcomer overtake: the lock hands over at once,
-    in turn. Other processes still meet the busy timeout, set on every connection.
+    sleeps (up to 100 ms each) and lets a lucky newcomer overtake: the locks hand over at once,
+    in turn (with two gunicorn workers the busy handler alone gave votes a p99 of 0.4 to 0.6 s
+    against 60 ms for one worker). The busy timeout stays for writers that take neither lock.
     """
+
+    def __init__(self, path: str | None):
+        self.path, self.threads, self.depth, self.file = path, threading.RLock(), 0, None
+
+    def acquire(self) -> None:
+        if not self.threads.acquire(timeout=WRITE_LOCK_TIMEOUT):
+            raise TimeoutError("the database is busy: no write transaction could start")
+        self.depth += 1
+        if self.depth == 1 and self.path and fcntl is not None:
+            try:
+                self._lock_file()
+            except BaseException:
+                self.release()
+                raise
+
+    def _lock_file(self) -> None:
+        # Opened for each turn: nothing stays open, and no file is inherited by a fork (a
+        # forked copy would share the parent's lock, and lock nothing between them).
+        self.file = open(self.path, "a+b")  # noqa: SIM115 - closed in release
+        fcntl.flock(self.file.fileno(), fcntl.LOCK_EX)
+
+    def release(self) -> None:
+        self.depth -= 1
+        if self.depth == 0 and self.file is not None:
+            self.file.close()  # closing the file releases its lock
+            self.file = None
+        self.threads.release()
+
+
+_writers: dict[str, _SqliteWriters] = {}
+_writers_guard = threading.Lock()
+
+
+def _sqlite_writers(session: Session) -> _SqliteWriters | None:
+    """The writer queue of this session's SQLite database (None on other databases)."""
     bind = session.get_bind()
     if bind.dialect.name != "sqlite":
         return None
     database = bind.url.database
-    key = os.path.abspath(database) if database and database != ":memory:" else f"{id(bind)}"
-    with _writer_locks_guard:
-        return _writer_locks.setdefault(key, threading.RLock())
+    on_disk = bool(database) and database != ":memory:" and not database.startswith("file:")
+    key = os.path.abspath(database) if on_disk else f"{id(bind)}"
+    with _writers_guard:
+        if key not in _writers:
+            _writers[key] = _SqliteWriters(key + WRITER_LOCK_SUFFIX if on_disk else None)
+        return _writers[key]
 
 
 @contextmanager
 def unit_of_work(session: Session):
     """The one write transaction of a request or command: committed at the end, rolled back on
     any error (the rebuilds included), so a failure never leaves half a change behind."""
-    lock = _sqlite_writer_lock(session)
-    if lock is not None and not lock.acquire(timeout=WRITE_LOCK_TIMEOUT):
-        raise TimeoutError("the database is busy: no write transaction could start")
+    writers = _sqlite_writers(session)
+    if writers is not None:
+        writers.acquire()
     try:
         begin_write(session)
         session.info[UNIT_OF_WORK] = True
@@ -111,8 +153,8 @@ def unit_of_work(session: Session):
         finally:
             session.info.pop(UNIT_OF_WORK, None)
     finally:
-        if lock is not None:
-            lock.release()
+        if writers is not None:
+            writers.release()
 
 
 def require_unit_of_work(session: Session) -> None:
