@@ -24,6 +24,7 @@ CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-
 CHROMIUM_ARGS += ["--disable-background-networking", "--disable-component-update", "--disable-sync"]
 LOCAL_HOSTS = {"127.0.0.1", "localhost"}
 ARENA_URL = re.compile(r"/arena(\?.*)?$")  # a battle page, any community
+RESULT_URL = re.compile(r"/arena/[^/]+/result$")  # the reveal of a vote
 
 
 @pytest.fixture(scope="module")

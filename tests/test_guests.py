@@ -30,6 +30,7 @@ from arena.voting import boards, checks, guests, ratings, tallies, trust
 from arena.voting.selection import BoardKey
 from tests.conftest import build_app, close_app, csrf_token, sign_up
 from tests.factories import cast, make_voter, make_world, serve
+from tests.test_vote_integrity import import_votes
 
 RULES = trust.load_policy(trust.PROJECT_ROOT / "tests" / "data" / "integrity_guests.json")
 PASSWORD = "correct horse battery"
@@ -295,7 +296,8 @@ def test_a_guest_failing_checks_stays_excluded_after_sign_up(any_app, any_world)
     )
     session = db.session
     with any_app.app_context():
-        _unanimous_imports(session, any_world)
+        import_votes(session, any_world)  # unanimous imported votes: known-answer checks
+        checks.clear_cache()
         with unit_of_work(session):
             guest_id = accounts.create_guest(session).id
         for _ in range(2):
@@ -318,27 +320,6 @@ def test_a_guest_failing_checks_stays_excluded_after_sign_up(any_app, any_world)
         assert session.get(VoterStanding, guest_id).state == "excluded"
         again = session.scalars(select(Vote.voter_trust).where(Vote.voter_id == guest_id)).all()
         assert again == recorded == ["probation", "probation"]
-
-
-def _unanimous_imports(session, world) -> None:
-    """Three imported votes, all for model 0 over model 1, on each general prompt: checks."""
-    winner, loser = world["models"][0][0], world["models"][1][0]
-    with unit_of_work(session):
-        for prompt_id in world["prompts"][:6]:
-            community_id = session.get(Prompt, prompt_id).community_id
-            for number in range(3):
-                session.add(
-                    Vote(
-                        community_id=community_id,
-                        prompt_id=prompt_id,
-                        model_a_id=winner,
-                        model_b_id=loser,
-                        choice="a",
-                        origin="import:test",
-                        external_id=f"imported:{prompt_id}:{number}",
-                    )
-                )
-    checks.clear_cache()
 
 
 # -- limits and the purge ---------------------------------------------------------------------

@@ -12,23 +12,13 @@ from pathlib import Path
 
 import pytest
 
+from tests.browser_matrix import DEVICES
 from tests.servers import app_environment, flask_run_command, running_server
-from tests.test_browser import WIDTHS, browser, watch  # noqa: F401 - fixtures
+from tests.test_browser import ARENA_URL, RESULT_URL, WIDTHS, browser, watch  # noqa: F401 - fixtures
 
 pytestmark = pytest.mark.browser
 
 GUEST_RULES = Path(__file__).parent / "data" / "integrity_guests.json"
-ARENA_URL = re.compile(r"/arena(\?.*)?$")
-RESULT_URL = re.compile(r"/arena/[^/]+/result$")
-DEVICES = {
-    "desktop": {"viewport": {"width": 1280, "height": 900}},
-    "phone": {
-        "viewport": {"width": 390, "height": 844},
-        "is_mobile": True,
-        "has_touch": True,
-        "device_scale_factor": 3,
-    },
-}
 
 
 @pytest.fixture(scope="module")

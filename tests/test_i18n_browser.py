@@ -5,9 +5,10 @@ Chinese."""
 import pytest
 from playwright.sync_api import expect
 
+from tests.browser_matrix import DEVICES
 from tests.test_browser import base_url, browser, watch  # noqa: F401 - fixtures
 from tests.test_dead_ends_browser import vote_once
-from tests.test_reveal_browser import DEVICES, sign_up
+from tests.test_reveal_browser import sign_up
 
 pytestmark = pytest.mark.browser
 

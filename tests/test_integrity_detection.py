@@ -87,6 +87,23 @@ def test_a_mild_lean_is_not_flagged_however_many_votes_prove_it():
     assert flagged(affinity_flags(ballots, EVEN_BOARD), "affinity") == set()
 
 
+def add_bloc(ballots, seed: int, members: int, battles: int, outcome_of, stagger: float) -> set:
+    """`members` voters "bloc0".. each judging `battles` random pairs with `outcome_of(a, b)`,
+    two minutes apart (member n `stagger` × n seconds later); returns their ids."""
+    rng = random.Random(seed)
+    for member in range(members):
+        for n in range(battles):
+            a, b = rng.sample(MODELS, 2)
+            at = n * 120.0 + member * stagger
+            ballots.append(Ballot(f"bloc{member}", a, b, outcome_of(a, b), at))
+    return {f"bloc{n}" for n in range(members)}
+
+
+def for_m3_or_skip(a: str, b: str) -> str:
+    """A target-only voter: for m3 whenever it is shown, skips everything else."""
+    return ("a" if a == "m3" else "b") if "m3" in (a, b) else "skipped"
+
+
 def test_a_large_blocs_favourite_is_judged_against_the_board_without_the_bloc():
     """Thirty voters who rank the models upside down drag the published board their way:
     against it, honest voters seem to favour the strong models. Once the bloc is found, the
@@ -94,12 +111,7 @@ def test_a_large_blocs_favourite_is_judged_against_the_board_without_the_bloc():
     m1, the weakest model, shows."""
     board = {m: 1000.0 + 60 * n for n, m in enumerate(MODELS)}
     ballots = honest_crowd(9, voters=40, battles=40, board=board)
-    rng = random.Random(9)
-    for member in range(30):
-        for n in range(80):
-            a, b = rng.sample(MODELS, 2)
-            ballots.append(Ballot(f"bloc{member}", a, b, "a" if a < b else "b", n * 120.0))
-    members = {f"bloc{n}" for n in range(30)}
+    members = add_bloc(ballots, 9, 30, 80, lambda a, b: "a" if a < b else "b", stagger=0.0)
     published = fit_board(ballots, {})
     honest = {f"h{n}" for n in range(40)}
     assert flagged(affinity_flags(ballots, published), "affinity") & honest
@@ -115,13 +127,7 @@ def test_a_bloc_flagged_only_for_skipping_is_left_out_of_the_board_it_is_judged_
     at half weight they dragged m3 up to where their votes looked ordinary (1 of 40 found)."""
     board = {m: 1000.0 + 40 * n for n, m in enumerate(MODELS)}
     ballots = honest_crowd(5, voters=40, battles=40, board=board)
-    rng = random.Random(5)
-    for member in range(40):
-        for n in range(30):
-            a, b = rng.sample(MODELS, 2)
-            outcome = ("a" if a == "m3" else "b") if "m3" in (a, b) else "skipped"
-            ballots.append(Ballot(f"bloc{member}", a, b, outcome, n * 120.0 + member))
-    members = {f"bloc{n}" for n in range(40)}
+    members = add_bloc(ballots, 5, 40, 30, for_m3_or_skip, stagger=1.0)
     flags = detect(ballots, fit_board(ballots, {}))
     assert {flag.voter_id for flag in flags} <= members
     assert len(flagged(flags, "affinity")) >= 25

@@ -23,11 +23,16 @@ from tests.browser_matrix import (
     site,  # noqa: F401 - the module's server
 )
 from tests.chat_exports import export, two_model_chat
-from tests.test_browser import LOCAL_HOSTS, WIDTHS, browser, watch  # noqa: F401 - fixtures
+from tests.test_browser import (  # noqa: F401 - fixtures
+    ARENA_URL,
+    LOCAL_HOSTS,
+    RESULT_URL,
+    WIDTHS,
+    browser,
+    watch,
+)
 
 pytestmark = pytest.mark.browser
-ARENA_URL = re.compile(r"/arena(\?.*)?$")
-RESULT_URL = re.compile(r"/arena/[^/]+/result$")
 
 
 @pytest.fixture(scope="module")

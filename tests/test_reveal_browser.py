@@ -7,21 +7,10 @@ import uuid
 
 import pytest
 
-from tests.test_browser import WIDTHS, base_url, browser, watch  # noqa: F401 - fixtures
+from tests.browser_matrix import DEVICES
+from tests.test_browser import ARENA_URL, RESULT_URL, WIDTHS, base_url, browser, watch  # noqa: F401 - fixtures
 
 pytestmark = pytest.mark.browser
-
-ARENA_URL = re.compile(r"/arena(\?.*)?$")
-RESULT_URL = re.compile(r"/arena/[^/]+/result$")
-DEVICES = {
-    "desktop": {"viewport": {"width": 1280, "height": 900}},
-    "phone": {
-        "viewport": {"width": 390, "height": 844},
-        "is_mobile": True,
-        "has_touch": True,
-        "device_scale_factor": 3,
-    },
-}
 
 
 @pytest.fixture(params=list(DEVICES))

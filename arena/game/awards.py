@@ -30,7 +30,6 @@ from arena.models import (
 )
 from arena.models.chats import SharedChat
 from arena.voting import trust
-from arena.voting.trust import COUNTED
 
 # The live feed's line for a badge (the page translates it; web/i18n.py JS_STRINGS).
 BADGE_ACTIVITY = N_("Someone earned the %(tier)s badge %(name)s.")
@@ -61,7 +60,7 @@ _EARLIER_VOTES = select(func.count()).select_from(
     .where(
         or_(_votes.c.model_a_id == bindparam("model"), _votes.c.model_b_id == bindparam("model")),
         _votes.c.id < bindparam("vote_id"),
-        _votes.c.voter_trust == COUNTED,
+        _votes.c.voter_trust == trust.COUNTED,
     )
     .limit(bindparam("first_votes"))
     .subquery()
@@ -183,7 +182,7 @@ _CONTRIBUTOR_OF_PROMPT = (
 _VOTES_ON_PAIR = select(func.count(Vote.id)).where(
     Vote.prompt_id == bindparam("prompt_id"),
     Vote.id <= bindparam("vote_id"),  # as of this vote, so a replay sees what the live vote saw
-    Vote.voter_trust == COUNTED,
+    Vote.voter_trust == trust.COUNTED,
     or_(
         (Vote.model_a_id == bindparam("a")) & (Vote.model_b_id == bindparam("b")),
         (Vote.model_a_id == bindparam("b")) & (Vote.model_b_id == bindparam("a")),
@@ -194,7 +193,7 @@ _VOTES_ON_PAIR = select(func.count(Vote.id)).where(
 def _popular_pair_contributor(session: Session, vote: Vote, rules: Rules) -> int | None:
     """The contributor whose mined pair this vote takes to `popular_pair_votes` votes. Only
     votes on private answers (shared chats, custom prompts) pay for the lookup."""
-    if vote.exposure != "private" or vote.prompt_id is None or vote.voter_trust != COUNTED:
+    if vote.exposure != "private" or vote.prompt_id is None or vote.voter_trust != trust.COUNTED:
         return None
     contributor = session.scalar(_CONTRIBUTOR_OF_PROMPT, {"prompt_id": vote.prompt_id})
     if contributor is None or contributor == vote.voter_id:

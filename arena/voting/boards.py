@@ -72,13 +72,19 @@ def _weighted_rows(session: Session, key: BoardKey, until: datetime | None):
     return rows, policy.share_cap, policy.share_cap_min_votes
 
 
+def _whole(voter: int, model_a: int, model_b: int) -> float:
+    return 1.0
+
+
 def cap_factors(session: Session, key: BoardKey) -> Callable[[int, int, int], float]:
     """factor(voter, model a, model b): what the share cap and the voter cap leave of each
     such vote on this board (1.0 for most), for fits that read the votes one by one (style
     control); the integrity weight comes on top of it."""
+    if key.trust != "counted" and not key.voter_cap:  # no cap applies: nothing to read
+        return _whole
     rows, share, min_votes = _weighted_rows(session, key, None)
     if share >= 1.0 and not key.voter_cap:
-        return lambda voter, model_a, model_b: 1.0
+        return _whole
     cells = share_cap.voter_cells(session, key)
     factors = {}
     if share < 1.0:
@@ -161,11 +167,11 @@ def fit_board(session: Session, key: BoardKey):
     with threadpool_limits(1):  # BLAS threads fight the web server's threads for 2 cores
         if key.view == "history":
             return score_history(session, key)
+        if key.style and key.view != "matrix":  # fitted from the votes, not the pair counts
+            return style.board(session, key, cap_factors(session, key))
         counts = pair_counts(session, key)
         if key.view == "matrix":
             return win_rates(counts)
-        if key.style:
-            return style.board(session, key, cap_factors(session, key))
         return bradley_terry.board(counts, rounds=key.rounds, seed=key.seed)
 
 
