@@ -98,6 +98,9 @@ def load_config(overrides: dict | None = None) -> dict:
         "BOARD_ROUNDS": int(os.environ.get("ARENA_BOARD_ROUNDS", "100")),
         "BOARD_SEED": int(os.environ.get("ARENA_BOARD_SEED", "0")),
         "BOARD_MIN_VOTES": int(os.environ.get("ARENA_BOARD_MIN_VOTES", "50")),
+        # After new votes a board whose last fit took at most this long is refitted in the
+        # request; a slower one is served as it was while a background thread refits it.
+        "BOARD_INLINE_SECONDS": float(os.environ.get("ARENA_BOARD_INLINE_SECONDS", "0.25")),
         # Votes start an integrity scan (integrity/scan.py) in the background at most this
         # often across all workers; 0 leaves it to `arena integrity-scan` (e.g. from cron).
         "INTEGRITY_SCAN_MINUTES": float(os.environ.get("ARENA_INTEGRITY_SCAN_MINUTES", "10")),

@@ -106,6 +106,9 @@ def app_config(tmp_path, database_url: str, **overrides) -> dict:
         "RATELIMIT_ENABLED": False,
         "RATELIMIT_STORAGE_URI": "memory://",
         "INTEGRITY_SCAN_MINUTES": 0,  # scans run where a test asks for them
+        # Boards always follow a change at once, however slow a loaded machine makes a fit
+        # (test_boards_web.py tests the background refit with a cache of its own).
+        "BOARD_INLINE_SECONDS": 3600.0,
         **overrides,
     }
 

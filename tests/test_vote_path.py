@@ -32,11 +32,12 @@ from tests.factories import answer_text, cast, make_voter, make_world, serve
 
 # Statements of one serve (battle view included) and one vote, once the voter's and the
 # models' rows exist. They were 18 and about 40 before the vote path was made lean; integrity
-# (voting/trust.py) adds two to a vote: the daily caps and the voter's standing.
-SERVE_STATEMENTS = 10
-VOTE_STATEMENTS = 26
-# The API adds authentication (a token and its user) to each request.
-API_EXTRA = 4
+# (voting/trust.py) adds two to a vote: the daily caps and the voter's standing. On SQLite each
+# counts its BEGIN IMMEDIATE.
+SERVE_STATEMENTS = 8
+VOTE_STATEMENTS = 24
+# The API adds authentication (a token with its user, one query) to each request.
+API_EXTRA = 1
 
 
 @contextmanager
@@ -247,3 +248,32 @@ def test_writers_in_other_processes_wait_their_turn_on_the_lock_file(app, world)
             db.session.execute(update(Community).values(description="being written"))
             assert probe(path) == "locked"
         assert probe(path) == "free"
+
+
+def test_sqlite_reads_hold_no_transaction_and_a_write_begins_where_they_ran(app, world):
+    """Reads run in autocommit mode (each sees the latest commit, as on PostgreSQL), so the
+    request's authentication read costs no BEGIN and no COMMIT, and its write transaction
+    starts on the same connection."""
+    with app.app_context():
+        session = db.session()
+        with recorded(session) as (statements, _):
+            session.execute(select(Community.id)).all()
+            connection = session.connection().connection.dbapi_connection
+            assert not connection.in_transaction
+            with unit_of_work(session):
+                assert session.connection().connection.dbapi_connection is connection
+                assert connection.in_transaction
+                session.execute(update(Community).values(description="written"))
+        begins = [s for s in statements if s.split()[0].upper() in ("BEGIN", "COMMIT")]
+        assert begins == ["BEGIN IMMEDIATE"]
+        assert "written" in db.session.scalars(select(Community.description)).all()
+
+
+def test_a_sqlite_write_outside_a_unit_of_work_still_waits_for_the_commit(app, world):
+    """A write outside `begin_write` (a fixture, a script) opens a transaction instead of
+    committing at once in autocommit mode: a rollback still undoes it."""
+    with app.app_context():
+        db.session.execute(select(Community.id)).all()
+        db.session.execute(update(Community).values(description="never committed"))
+        db.session.rollback()
+        assert "never committed" not in db.session.scalars(select(Community.description)).all()

@@ -15,7 +15,7 @@ from arena.game import awards, points
 from arena.game.rules import default_rules
 from arena.integrity import scan
 from arena.models import OVERALL, Community, utcnow
-from arena.voting import battles, languages, ratings, seeding
+from arena.voting import languages, open_battles, ratings, seeding
 
 
 @arena_cli.command("seed")
@@ -47,7 +47,7 @@ def expire_battles_command():
     now = utcnow()
     expiry = timedelta(minutes=current_app.config["BATTLE_EXPIRY_MINUTES"])
     with unit_of_work(db.session):
-        count = battles.expire_open_battles(db.session, None, now - expiry, now)
+        count = open_battles.expire_open_battles(db.session, None, now - expiry, now)
     click.echo(f"Recorded {count} unvoted battles as skipped.")
 
 

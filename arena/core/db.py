@@ -28,13 +28,18 @@ except ImportError:  # not POSIX: processes meet SQLite's busy timeout instead
 
 
 def configure_engine(engine: Engine) -> None:
-    """SQLite: WAL, foreign keys, a busy timeout and explicit BEGIN control."""
+    """SQLite: WAL, foreign keys, a busy timeout, and transactions only for writes.
+
+    Reads run in SQLite's autocommit mode: each statement sees the latest commit, as every
+    statement does on PostgreSQL under READ COMMITTED, so code written for one behaves the
+    same on the other. A write opens its transaction with BEGIN IMMEDIATE (`begin_write`).
+    """
     if engine.dialect.name != "sqlite":
         return
 
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_connection, _record):
-        # Let SQLAlchemy's "begin" event issue BEGIN itself, so writes can use IMMEDIATE.
+        # pysqlite must not begin transactions by itself: `begin_write` does, with IMMEDIATE.
         dbapi_connection.isolation_level = None
         cursor = dbapi_connection.cursor()
         cursor.execute("PRAGMA foreign_keys=ON")
@@ -45,8 +50,22 @@ def configure_engine(engine: Engine) -> None:
 
     @event.listens_for(engine, "begin")
     def _on_begin(connection):
-        write = connection.get_execution_options().get(SQLITE_WRITE_OPTION)
-        connection.exec_driver_sql("BEGIN IMMEDIATE" if write else "BEGIN")
+        if connection.get_execution_options().get(SQLITE_WRITE_OPTION):
+            connection.exec_driver_sql("BEGIN IMMEDIATE")
+
+    @event.listens_for(engine, "before_cursor_execute")
+    def _writes_begin_transactions(connection, cursor, statement, *_):
+        # A write outside `begin_write` (a test's fixture, a script) would otherwise commit at
+        # once, alone: it opens the transaction that the session's commit or rollback ends.
+        if statement.lstrip()[:6].upper() in _WRITES and not _in_write(connection):
+            cursor.execute("BEGIN IMMEDIATE")
+
+
+_WRITES = ("INSERT", "UPDATE", "DELETE", "REPLAC")
+
+
+def _in_write(connection) -> bool:
+    return connection.connection.dbapi_connection.in_transaction
 
 
 def begin_write(session: Session) -> None:
@@ -56,26 +75,25 @@ def begin_write(session: Session) -> None:
     another writer committed in between; BEGIN IMMEDIATE takes the write lock up front.
     PostgreSQL ignores the option and relies on row locks taken by the caller.
 
-    A transaction already open (say, the request's authentication read) goes on into the write
-    on PostgreSQL: under READ COMMITTED every statement sees the latest commits anyway, so
-    ending it would only cost two round trips. SQLite ends it (its snapshot would make the
-    write fail), without expiring what it loaded: those rows were read before any lock anyway,
-    and code that decides on fresh state re-reads it under the write lock (compare-and-set,
-    FOR UPDATE), so reloading them would only cost queries.
+    A session that has already read (say, the request's authentication) goes on into the
+    write on its connection: on PostgreSQL its transaction continues (under READ COMMITTED
+    every statement sees the latest commits anyway); on SQLite its reads ran in autocommit
+    mode, so BEGIN IMMEDIATE starts the write there. Nothing loaded is expired: code that
+    decides on fresh state re-reads it under the write lock (compare-and-set, FOR UPDATE).
     """
     if isinstance(session, scoped_session):
         session = session()
     if session.new or session.dirty or session.deleted:
         raise RuntimeError("begin_write must run before any change is made in the session")
-    if session.in_transaction():
-        if session.get_bind().dialect.name != "sqlite":
-            return
-        expire, session.expire_on_commit = session.expire_on_commit, False
-        try:
-            session.commit()  # ends the read snapshot; nothing is pending
-        finally:
-            session.expire_on_commit = expire
-    session.connection(execution_options={SQLITE_WRITE_OPTION: True})
+    if not session.in_transaction():
+        session.connection(execution_options={SQLITE_WRITE_OPTION: True})
+        return
+    connection = session.connection()
+    if (
+        connection.dialect.name == "sqlite"
+        and not connection.connection.dbapi_connection.in_transaction
+    ):
+        connection.exec_driver_sql("BEGIN IMMEDIATE")
 
 
 class _SqliteWriters:

@@ -73,13 +73,15 @@ def _newly_discovered(
     rules: Rules,
     at: datetime,
     created: dict[int, datetime] | None = None,
+    joined: datetime | None = None,
 ) -> list[int]:
     """Models this vote discovers: added after its voter joined, at most
     `discovery_window_days` before the vote, and with fewer than `discovery_first_votes`
     earlier counted votes. A model that was there when the voter joined is never a discovery,
     however few votes it has: seeded models wait for their first votes, they are not new.
 
-    `created` holds the models' creation times when the caller has them already."""
+    `created` (the models' creation times) and `joined` (the voter's) spare queries when the
+    caller has read them already."""
     window_start = at - timedelta(days=rules.discovery_window_days)
     models = (vote.model_a_id, vote.model_b_id)
     if created is None:
@@ -87,7 +89,7 @@ def _newly_discovered(
     recent = [m for m in models if as_utc(created[m]) >= window_start]
     if not recent:
         return []
-    joined = as_utc(session.scalar(_JOINED, {"user_id": vote.voter_id}))
+    joined = as_utc(joined or session.scalar(_JOINED, {"user_id": vote.voter_id}))
     limit = rules.discovery_first_votes
     return [
         model_id
@@ -115,18 +117,20 @@ def after_vote(
     rules: Rules,
     *,
     created: dict[int, datetime] | None = None,
+    joined: datetime | None = None,
     policy: trust.Policy | None = None,
 ) -> list[Event]:
     """Award what this vote earns; returns domain events to publish after commit.
 
-    `created` (model id -> creation time) spares a query when the caller has read them. On
-    public-exposure answers a vote earns only the base point when the policy says so."""
+    `created` (model id -> creation time) and `joined` (the voter's) spare queries when the
+    caller has read them. On public-exposure answers a vote earns only the base point when the
+    policy says so."""
     at = as_utc(vote.created_at)
     policy = policy or trust.default_policy()
     base_only = policy.public_points_base_only and vote.exposure == "public"
     verdicts = consensus.decide_verdicts(session, vote, rules, at)
     agreeing = [] if base_only else [v for v in verdicts if v.agrees]
-    discoveries = [] if base_only else _newly_discovered(session, vote, rules, at, created)
+    discoveries = [] if base_only else _newly_discovered(session, vote, rules, at, created, joined)
     popular_for = _popular_pair_contributor(session, vote, rules)
     recipients = {vote.voter_id} | {v.voter_id for v in agreeing} | ({popular_for} - {None})
     totals = points.lock_totals(session, recipients, (OVERALL, community.slug))

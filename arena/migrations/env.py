@@ -5,6 +5,8 @@ from flask import current_app
 
 from alembic import context
 
+from arena.core.db import SQLITE_WRITE_OPTION
+
 # this is the Alembic Config object, which provides
 # access to the values within the .ini file in use.
 config = context.config
@@ -93,6 +95,8 @@ def run_migrations_online():
     connectable = get_engine()
 
     with connectable.connect() as connection:
+        # A migration is one write transaction (BEGIN IMMEDIATE on SQLite, arena/core/db.py).
+        connection = connection.execution_options(**{SQLITE_WRITE_OPTION: True})
         context.configure(
             connection=connection,
             target_metadata=get_metadata(),

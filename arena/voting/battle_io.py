@@ -27,7 +27,7 @@ from arena.core.json_stream import BadRecord, records  # noqa: F401 - records: p
 from arena.core.language import code_for_name, name_for_code
 from arena.core.sql import insert_ignoring_conflicts
 from arena.models import Community, LanguageModel, Vote
-from arena.voting import rating_settings, ratings, tallies
+from arena.voting import ratings, tallies
 from arena.voting.selection import LIVE_ORIGIN
 
 WINNERS = {"model_a": "a", "model_b": "b", "tie": "tie", "tie (bothbad)": "both_bad"}
@@ -112,10 +112,9 @@ def import_batch(
     # locked before the insert (PostgreSQL), so vote ids follow the order ratings change in.
     slug = session.scalar(select(Community.slug).where(Community.id == community_id))
     scopes = ratings.scopes_for(slug)
-    locked = ratings.lock_ratings(session, set(models.values()), scopes)
+    locked, draws = ratings.lock_ratings(session, set(models.values()), scopes)
     insert_ignoring_conflicts(session, Vote, rows, ["external_id"])
     added = [external_id for external_id in external_ids if external_id not in stored]
-    draws = rating_settings.draw_probabilities(session, scopes)
     for vote in session.scalars(select(Vote).where(Vote.external_id.in_(added)).order_by(Vote.id)):
         ratings.apply_vote(locked, vote, slug, draws)
         tallies.record(session, vote)

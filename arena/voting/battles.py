@@ -2,10 +2,10 @@
 
 import secrets
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from sqlalchemy import bindparam, insert, select, update
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, make_transient_to_detached
 
 from arena.auditing.decisions import removed_by_moderator
 from arena.chats.identity import self_identifies
@@ -14,9 +14,19 @@ from arena.core.errors import Conflict, InvalidInput, NotFound, NothingToServe
 from arena.core.events import Event, LeaderboardChanged
 from arena.game import awards
 from arena.game.rules import Rules, default_rules
-from arena.models import CHOICES, Battle, Community, LanguageModel, Prompt, Response, Vote, utcnow
+from arena.models import (
+    CHOICES,
+    Battle,
+    Community,
+    LanguageModel,
+    Prompt,
+    Response,
+    User,
+    Vote,
+    utcnow,
+)
 from arena.models.chats import SharedChat
-from arena.voting import checks, pairing, rating_settings, ratings, tallies, trust
+from arena.voting import checks, pairing, ratings, tallies, trust
 
 
 @dataclass
@@ -28,15 +38,13 @@ class VoteOutcome:
     events: list[Event] = field(default_factory=list)
 
 
-DEFAULT_BATTLE_EXPIRY = timedelta(minutes=30)
-
 # The hot path's statements are built once, with bound parameters: building a statement and its
 # cache key costs more than running it on SQLite. Core tables, so no ORM machinery is involved.
 _battles, _votes, _prompts = Battle.__table__, Vote.__table__, Prompt.__table__
 _responses, _models = Response.__table__, LanguageModel.__table__
 _response_a, _response_b = _responses.alias("response_a"), _responses.alias("response_b")
 _model_a, _model_b = _models.alias("model_a"), _models.alias("model_b")
-_chats, _communities = SharedChat.__table__, Community.__table__
+_chats, _communities, _users = SharedChat.__table__, Community.__table__, User.__table__
 
 # Everything a vote needs to know about its battle, in one query.
 _BALLOT = (
@@ -60,7 +68,9 @@ _BALLOT = (
         _model_b.c.id.label("model_b_id"),
         _model_b.c.name.label("model_b_name"),
         _model_b.c.created_at.label("model_b_created_at"),
+        _users.c.created_at.label("voter_joined_at"),
     )
+    .join(_users, _users.c.id == _battles.c.voter_id)
     .join(_communities, _communities.c.id == _battles.c.community_id)
     .join(_prompts, _prompts.c.id == _battles.c.prompt_id)
     .outerjoin(_chats, _chats.c.id == _prompts.c.shared_chat_id)
@@ -85,6 +95,7 @@ _JUDGED_PAIRS = select(_votes.c.model_a_id, _votes.c.model_b_id).where(
     _votes.c.voter_id == bindparam("voter_id"), _votes.c.prompt_id == bindparam("prompt_id")
 )
 _INSERT_VOTE = insert(_votes)
+_INSERT_BATTLE = insert(_battles)
 _TEXTS = select(_responses.c.text).where(
     _responses.c.id.in_(bindparam("response_ids", expanding=True))
 )
@@ -107,51 +118,6 @@ _VIEW = (
     .join(_prompts, _prompts.c.id == _responses.c.prompt_id)
     .where(_responses.c.id.in_(bindparam("response_ids", expanding=True)))
 )
-
-
-def current_or_new_battle(
-    session: Session,
-    voter_id: int,
-    community_slug: str | None = None,
-    *,
-    expiry: timedelta = DEFAULT_BATTLE_EXPIRY,
-    now: datetime | None = None,
-    language: str | None = None,
-) -> Battle:
-    """The voter's open battle here (in `language`, if given), or a new one: reloads must not
-    pile up battles or bump exposure. Open battles older than `expiry` become skipped first."""
-    now = now or utcnow()
-    expire_open_battles(session, voter_id, now - expiry, now)
-    community = find_community(session, community_slug)
-    waiting = session.scalar(
-        select(Battle)
-        .join(Prompt, Prompt.id == Battle.prompt_id)
-        .where(
-            Battle.voter_id == voter_id,
-            Battle.community_id == community.id,
-            Battle.status == "open",
-            Prompt.origin != "custom",
-            Prompt.language == language if language else True,
-        )
-        .order_by(Battle.id.desc())
-        .limit(1)
-    )
-    return waiting or serve_battle(session, voter_id, community.slug, language=language)
-
-
-def expire_open_battles(session: Session, voter_id: int | None, cutoff: datetime, now) -> int:
-    """Record battles served before `cutoff` and never voted on as skipped (all voters when
-    `voter_id` is None). Custom battles wait for their asker: they cost a generation."""
-    custom = select(Prompt.id).where(Prompt.origin == "custom")
-    query = update(Battle).where(
-        Battle.status == "open", Battle.served_at < cutoff, Battle.prompt_id.not_in(custom)
-    )
-    if voter_id is not None:
-        query = query.where(Battle.voter_id == voter_id)
-    result = session.execute(
-        query.values(status="skipped", skipped_at=now).execution_options(synchronize_session=False)
-    )
-    return result.rowcount
 
 
 def serve_battle(
@@ -179,18 +145,32 @@ def serve_battle(
     left, right = pair.response_ids
     if secrets.randbelow(2):
         left, right = right, left
-    battle = Battle(
-        token=secrets.token_urlsafe(24),
-        voter_id=voter_id,
-        community_id=community.id,
-        prompt_id=pair.prompt_id,
-        response_a_id=left,
-        response_b_id=right,
-        expected=None if check is None else ("a" if left == check.winner_response_id else "b"),
-    )
-    session.add(battle)
+    facts = {
+        "token": secrets.token_urlsafe(24),
+        "voter_id": voter_id,
+        "community_id": community.id,
+        "prompt_id": pair.prompt_id,
+        "response_a_id": left,
+        "response_b_id": right,
+        "status": "open",
+        "served_at": utcnow(),
+        "voted_at": None,
+        "skipped_at": None,
+        "expected": None if check is None else ("a" if left == check.winner_response_id else "b"),
+    }
+    battle = _inserted(session, facts)
     pairing.record_exposure(session, community.id, pair.model_ids)
     _keep_view(session, battle, community.slug)
+    return battle
+
+
+def _inserted(session: Session, facts: dict) -> Battle:
+    """Insert a battle row with Core and attach it to the session as loaded: the ORM's flush
+    of a new object costs more than the rest of serving (relationships still load on access)."""
+    battle_id = session.execute(_INSERT_BATTLE, facts).inserted_primary_key[0]
+    battle = Battle(id=battle_id, **facts)
+    make_transient_to_detached(battle)
+    session.add(battle)
     return battle
 
 
@@ -300,7 +280,7 @@ def _record_vote(session, voter_id, token, choice, at, rules, policy) -> VoteOut
     exposure, attribution = trust.provenance(ballot.origin)
     # Lock ratings before inserting the vote, so vote ids follow the order ratings change in.
     scopes = ratings.scopes_for(community_slug) if counted else ()
-    locked = ratings.lock_ratings(session, model_ids, scopes) if counted else {}
+    locked, draws = ratings.lock_ratings(session, model_ids, scopes) if counted else ({}, {})
     facts = {
         "battle_id": ballot.id,
         "voter_id": voter_id,
@@ -320,7 +300,6 @@ def _record_vote(session, voter_id, token, choice, at, rules, policy) -> VoteOut
     # The vote as the awards read it (its row is written; this object stays out of the session).
     vote = Vote(id=vote_id, **facts)
     if counted:
-        draws = rating_settings.draw_probabilities(session, scopes)
         ratings.apply_vote(locked, vote, community_slug, draws)
         ratings.save(session, locked)
     tallies.record(session, vote)
@@ -333,6 +312,7 @@ def _record_vote(session, voter_id, token, choice, at, rules, policy) -> VoteOut
             ballot.model_a_id: ballot.model_a_created_at,
             ballot.model_b_id: ballot.model_b_created_at,
         },
+        joined=ballot.voter_joined_at,
         policy=policy,
     )
     return VoteOutcome(

@@ -8,7 +8,7 @@ from sqlalchemy import bindparam, delete, exists, insert, or_, select, update
 from sqlalchemy.orm import Session
 
 from arena.core.db import insert_on_conflict, lock_tables
-from arena.models import OVERALL, Community, Rating, Vote, VoterWeight
+from arena.models import OVERALL, Community, Rating, RatingSetting, Vote, VoterWeight
 from arena.voting import rating_settings, tallies, trust
 from arena.voting.trust import COUNTED
 
@@ -67,17 +67,20 @@ class LockedRating(Standing):
 
 
 STANDING_FIELDS = tuple(f.name for f in fields(Standing))
-_ratings = Rating.__table__
-# Built once, with bound parameters (see voting/battles.py): some models' rows, locked.
+_ratings, _settings = Rating.__table__, RatingSetting.__table__
+# Built once, with bound parameters (see voting/battles.py): some models' rows, locked, each
+# with its scope's stored draw probability (NULL until the scope is tuned).
 _LOCK = (
     select(_ratings.c.id, _ratings.c.model_id, _ratings.c.scope)
     .add_columns(*(_ratings.c[name] for name in STANDING_FIELDS))
+    .add_columns(_settings.c.draw_probability)
+    .outerjoin(_settings, _settings.c.scope == _ratings.c.scope)
     .where(
         _ratings.c.model_id.in_(bindparam("model_ids", expanding=True)),
         _ratings.c.scope.in_(bindparam("scopes", expanding=True)),
     )
     .order_by(_ratings.c.id)
-    .with_for_update()
+    .with_for_update(of=_ratings)
 )
 _CREATE = insert_on_conflict(
     _ratings, ("model_id", "scope", *STANDING_FIELDS), "(model_id, scope) DO NOTHING"
@@ -91,8 +94,9 @@ _SAVE = (
 
 def lock_ratings(
     session: Session, model_ids: Iterable[int], scopes: Iterable[str]
-) -> dict[tuple[int, str], LockedRating]:
-    """Create missing rows, then lock all of them in ascending id order (PostgreSQL).
+) -> tuple[dict[tuple[int, str], LockedRating], dict[str, float]]:
+    """Create missing rows, then lock all of them in ascending id order (PostgreSQL); returns
+    them and each scope's draw probability (as `rating_settings.draw_probabilities`).
 
     Every vote locks its rows in the same order, so two votes on overlapping models queue
     instead of deadlocking; SQLite is already serialised by BEGIN IMMEDIATE. The rows are
@@ -107,18 +111,22 @@ def lock_ratings(
     return _locked_ratings(session, set(keys))
 
 
-def _locked_ratings(session: Session, keys: set[tuple[int, str]]) -> dict:
+def _locked_ratings(session: Session, keys: set[tuple[int, str]]):
     rows = session.execute(
         _LOCK,
         {"model_ids": sorted({m for m, _ in keys}), "scopes": sorted({s for _, s in keys})},
-    )
-    return {
+    ).all()
+    locked = {
         (row.model_id, row.scope): LockedRating(
             id=row.id, **{name: row._mapping[name] for name in STANDING_FIELDS}
         )
         for row in rows
         if (row.model_id, row.scope) in keys
     }
+    stored = {row.scope: row.draw_probability for row in rows if row.draw_probability is not None}
+    default = rating_settings.DEFAULT_DRAW_PROBABILITY
+    draws = {scope: stored.get(scope, default) for _, scope in keys}
+    return locked, draws
 
 
 def apply_vote(locked: dict, vote: Vote, community_slug: str, draws: dict[str, float]) -> None:

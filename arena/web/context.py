@@ -67,7 +67,10 @@ def published(
         view=view,
         **filters,
     )
-    cache = current_app.extensions.setdefault("arena_boards", BoardCache())
+    cache = current_app.extensions.get("arena_boards")
+    if cache is None:
+        cache = BoardCache(inline_seconds=config["BOARD_INLINE_SECONDS"])
+        cache = current_app.extensions.setdefault("arena_boards", cache)
     engine = db.engine
     return cache.get(db.session, key, lambda: Session(engine), wait=wait)
 

@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 
 from arena.core.communities import find_community
 from arena.core.errors import NothingToServe
-from arena.voting import battles, languages, pairing
+from arena.voting import languages, open_battles, pairing
 
 SESSION_KEY = "prompt_language"
 ANY = "any"
@@ -36,7 +36,7 @@ def battle_for(
 ):
     """The voter's battle in the language; in any language, with a notice, when none is left."""
     try:
-        return battles.current_or_new_battle(
+        return open_battles.current_or_new_battle(
             db_session, voter_id, slug, expiry=expiry, language=language
         )
     except NothingToServe:
@@ -50,7 +50,7 @@ def battle_for(
         ),
         "info",
     )
-    return battles.current_or_new_battle(db_session, voter_id, slug, expiry=expiry)
+    return open_battles.current_or_new_battle(db_session, voter_id, slug, expiry=expiry)
 
 
 def page_context(db_session: Session, slug: str | None, language: str | None) -> dict:
