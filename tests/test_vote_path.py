@@ -27,6 +27,7 @@ from arena.models import (
     VoteVerdict,
 )
 from arena.voting import battles as voting
+from arena.voting import trust
 from tests.conftest import api_client_for
 from tests.factories import answer_text, cast, make_voter, make_world, serve
 
@@ -277,3 +278,24 @@ def test_a_sqlite_write_outside_a_unit_of_work_still_waits_for_the_commit(app, w
         db.session.execute(update(Community).values(description="never committed"))
         db.session.rollback()
         assert "never committed" not in db.session.scalars(select(Community.description)).all()
+
+
+@pytest.mark.parametrize(
+    ("statement", "index"),
+    [
+        (trust._VOTES_TODAY, "ix_votes_voter_id_created_at"),
+        (voting._JUDGED_PAIRS, "ix_votes_voter_id_prompt_id"),
+    ],
+)
+def test_a_votes_reads_of_its_voters_history_are_index_ranges(app, statement, index):
+    """The daily caps and the already-judged check read a range of an index, not every vote
+    the voter ever cast (a long-standing voter's votes would otherwise slow each new one)."""
+    params = {"voter_id": 1, "since": "2026-01-01 00:00:00", "community_id": 1, "prompt_id": 1}
+    with app.app_context():
+        compiled = statement.compile(db.engine)
+        values = tuple({**compiled.params, **params}[name] for name in compiled.positiontup)
+        explained = db.session.connection().exec_driver_sql(
+            f"EXPLAIN QUERY PLAN {compiled}", values
+        )
+        plan = " ".join(row[-1] for row in explained)
+    assert f"INDEX {index} (voter_id=? AND" in plan, plan

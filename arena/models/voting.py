@@ -136,6 +136,10 @@ class Vote(Base):
         CheckConstraint("model_a_id <> model_b_id", name="distinct_models"),
         # A vote's badges count its voter's votes by choice: from the index alone.
         Index("ix_votes_voter_id_choice", "voter_id", "choice"),
+        # Each vote reads its voter's votes of the day (caps) and on its prompt (one judgement
+        # per pair): ranges of these, however long the voter's history.
+        Index("ix_votes_voter_id_created_at", "voter_id", "created_at"),
+        Index("ix_votes_voter_id_prompt_id", "voter_id", "prompt_id"),
         # The participation page counts a community's votes per week.
         Index("ix_votes_community_id_created_at", "community_id", "created_at"),
     )
