@@ -38,6 +38,13 @@ class AlwaysACheck(random.Random):
         return 0.0
 
 
+class NeverACheck(random.Random):
+    """Draws that never ask for a known-answer item (the site asks for one 5 % of the time)."""
+
+    def random(self):
+        return 0.999999
+
+
 def normalised_form(page: str) -> str:
     """The decision form without what differs by request: the chat's id and the CSRF token."""
     form = FORM.search(page).group(0)
@@ -61,6 +68,12 @@ def signed_in(app, username="alice", points=0):
 def post_review(client, chat_id, **fields):
     data = {"csrf_token": csrf_token(client, QUEUE), "verdict": "accept", **fields}
     return client.post(f"{QUEUE}/{chat_id}", data=data)
+
+
+@pytest.fixture(autouse=True)
+def no_chance_checks(monkeypatch):
+    """No known-answer item by chance: a test that wants one draws AlwaysACheck."""
+    monkeypatch.setattr(audit_pages, "_draws", NeverACheck())
 
 
 @pytest.fixture
