@@ -89,10 +89,7 @@ def begin_write(session: Session) -> None:
         session.connection(execution_options={SQLITE_WRITE_OPTION: True})
         return
     connection = session.connection()
-    if (
-        connection.dialect.name == "sqlite"
-        and not connection.connection.dbapi_connection.in_transaction
-    ):
+    if connection.dialect.name == "sqlite" and not _in_write(connection):
         connection.exec_driver_sql("BEGIN IMMEDIATE")
 
 
