@@ -166,7 +166,7 @@ def serve_battle(
 
 def _inserted(session: Session, facts: dict) -> Battle:
     """Insert a battle row with Core and attach it to the session as loaded: the ORM's flush
-    of a new object costs more than the rest of serving (relationships still load on access)."""
+    of a new object was most of the serve's commit (relationships still load on access)."""
     battle_id = session.execute(_INSERT_BATTLE, facts).inserted_primary_key[0]
     battle = Battle(id=battle_id, **facts)
     make_transient_to_detached(battle)

@@ -42,6 +42,11 @@ def draw_probabilities(session: Session, scopes) -> dict[str, float]:
             )
         ).all()
     )
+    return with_defaults(stored, scopes)
+
+
+def with_defaults(stored: dict[str, float], scopes) -> dict[str, float]:
+    """Each scope's stored draw probability, or the default where none is stored yet."""
     return {scope: stored.get(scope, DEFAULT_DRAW_PROBABILITY) for scope in scopes}
 
 

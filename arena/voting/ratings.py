@@ -124,8 +124,7 @@ def _locked_ratings(session: Session, keys: set[tuple[int, str]]):
         if (row.model_id, row.scope) in keys
     }
     stored = {row.scope: row.draw_probability for row in rows if row.draw_probability is not None}
-    default = rating_settings.DEFAULT_DRAW_PROBABILITY
-    draws = {scope: stored.get(scope, default) for _, scope in keys}
+    draws = rating_settings.with_defaults(stored, {scope for _, scope in keys})
     return locked, draws
 
 
