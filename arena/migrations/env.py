@@ -95,7 +95,7 @@ def run_migrations_online():
     connectable = get_engine()
 
     with connectable.connect() as connection:
-        # A migration is one write transaction (BEGIN IMMEDIATE on SQLite, arena/core/db.py).
+        # Migrations write inside transactions (BEGIN IMMEDIATE on SQLite, arena/core/db.py).
         connection = connection.execution_options(**{SQLITE_WRITE_OPTION: True})
         context.configure(
             connection=connection,
