@@ -25,6 +25,7 @@ import numpy as np
 from pairing_simulation import (
     LOGIT_ELO,
     NEWCOMER_BUDGET,
+    NEWCOMER_SEED_OFFSET,
     STRATEGIES,
     World,
     default_settings,
@@ -32,8 +33,6 @@ from pairing_simulation import (
     newcomer_run,
 )
 from scipy.special import ndtr
-
-NEWCOMER_SEED_OFFSET = 50_000  # pairing_simulation.newcomer_run's worlds
 
 
 def placement_chance(truth: np.ndarray, votes: int = NEWCOMER_BUDGET) -> float:

@@ -59,6 +59,7 @@ ORACLE = "oracle"  # the same rule fed the true strengths: what exact ratings wo
 LOGIT_ELO = bradley_terry.SCALE / np.log(bradley_terry.BASE)  # Elo points per logit
 ELO_PER_MU = 47.0  # TrueSkill's win curve (beta 25/6) matches Elo's slope at 1 mu = 47 Elo
 NEWCOMER_BUDGET, NEWCOMER_STEP = 100, 5
+NEWCOMER_SEED_OFFSET = 50_000  # newcomer worlds differ from the convergence runs' worlds
 
 
 def default_settings() -> matchmaking.Settings:
@@ -179,8 +180,8 @@ def newcomer_run(job) -> tuple[int | None, int]:
     """Its own votes from which the newcomer stays at its true rank +/- 1 through its 100th
     vote (None: not there at its 100th), and the votes of the arena that took."""
     strategy, models, spread, seed, warmup, settings = job
-    world = World(models, spread, seed + 50_000)
-    arena = Arena(world, "learning", seed + 50_000, settings)
+    world = World(models, spread, seed + NEWCOMER_SEED_OFFSET)
+    arena = Arena(world, "learning", seed + NEWCOMER_SEED_OFFSET, settings)
     arena.active = models - 1
     for _ in range(warmup):
         arena.play(world)
