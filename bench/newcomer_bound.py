@@ -28,6 +28,7 @@ from pairing_simulation import (
     NEWCOMER_SEED_OFFSET,
     STRATEGIES,
     World,
+    add_world_options,
     default_settings,
     information,
     newcomer_run,
@@ -49,13 +50,8 @@ def placement_chance(truth: np.ndarray, votes: int = NEWCOMER_BUDGET) -> float:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--models", type=int, nargs="+", default=[20, 50])
-    parser.add_argument("--spread", type=float, default=106.0)
-    parser.add_argument("--seeds", type=int, default=16)
-    parser.add_argument("--first-seed", type=int, default=1000)
-    parser.add_argument("--warmup-per-model", type=int, default=150)
+    add_world_options(parser, seeds=16)
     parser.add_argument("--simulate", nargs="*", choices=STRATEGIES, default=[])
-    parser.add_argument("--processes", type=int, default=1)
     args = parser.parse_args()
     seeds = range(args.first_seed, args.first_seed + args.seeds)
     for models in args.models:

@@ -359,16 +359,21 @@ def _geometric_mean(values: np.ndarray) -> float:
     return float(np.exp(np.mean(np.log(values))))
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+def add_world_options(parser: argparse.ArgumentParser, seeds: int) -> None:
+    """The options that pick the worlds (bench/newcomer_bound.py runs the same ones)."""
     parser.add_argument("--models", type=int, nargs="+", default=[20, 50])
     parser.add_argument("--spread", type=float, default=106.0)
-    parser.add_argument("--seeds", type=int, default=32)
+    parser.add_argument("--seeds", type=int, default=seeds)
     parser.add_argument("--first-seed", type=int, default=1000)
-    parser.add_argument("--horizon-per-model", type=int, default=600)
-    parser.add_argument("--checkpoints", type=int, default=120)
     parser.add_argument("--warmup-per-model", type=int, default=150)
     parser.add_argument("--processes", type=int, default=1)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    add_world_options(parser, seeds=32)
+    parser.add_argument("--horizon-per-model", type=int, default=600)
+    parser.add_argument("--checkpoints", type=int, default=120)
     parser.add_argument("--oracle", action="store_true", help="add the rule on true strengths")
     parser.add_argument(
         "--bound", action="store_true", help="only the best known-strength static allocation"
